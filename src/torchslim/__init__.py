@@ -1,0 +1,1 @@
+"""torchslim: TF-Slim's model-definition style on PyTorch."""
