@@ -1,0 +1,282 @@
+"""Convolutions: ``convolution`` (1-3 D), ``conv2d``, ``separable_conv2d``, ``conv2d_transpose``.
+
+Kernels are TF-shaped variables (``[kh, kw, in, out]``) stored in PyTorch's layout; inputs are NHWC
+by default and reach PyTorch as channels-first views. TF's ``SAME`` padding, with its extra cell at
+the bottom/right, is reproduced exactly.
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Optional, Sequence, Union
+
+import torch
+import torch.nn.functional as F
+
+from torchslim import initializers, nn as tfnn, utils
+from torchslim.arg_scope import add_arg_scope
+from torchslim.layers import padding as pad
+from torchslim.layers.common import check_rank, normalize_and_activate, scope_label, variable_collections
+from torchslim.variables import model_variable, variable_scope
+
+__all__ = [
+    "convolution", "convolution1d", "convolution2d", "convolution3d", "conv1d", "conv2d", "conv3d",
+    "separable_convolution2d", "separable_conv2d", "convolution2d_transpose", "conv2d_transpose",
+]
+
+IntOrList = Union[int, Sequence[int]]
+_CONV = {1: F.conv1d, 2: F.conv2d, 3: F.conv3d}
+
+
+def _conv_nd(x, weights, biases, stride, rate, padding, groups=1):
+    """A convolution with TF padding on a channels-first tensor."""
+    spatial = x.shape[2:]
+    kernel = weights.shape[2:]
+    explicit, symmetric = pad.conv_padding(spatial, kernel, stride, rate, padding)
+    x = pad.pad_explicit(x, explicit)
+    return _CONV[len(spatial)](x, weights, biases, stride, symmetric, rate, groups)
+
+
+def _check_rate_stride(stride, rate, label):
+    if any(r > 1 for r in rate) and any(s > 1 for s in stride):
+        raise ValueError(f"{label}: stride must be 1 when rate > 1 (stride={list(stride)}, rate={list(rate)})")
+
+
+@add_arg_scope
+def convolution(inputs: torch.Tensor, num_outputs: int, kernel_size: IntOrList, stride: IntOrList = 1,
+                padding: str = "SAME", data_format: Optional[str] = None, rate: IntOrList = 1,
+                activation_fn: Optional[Callable] = tfnn.relu, normalizer_fn: Optional[Callable] = None,
+                normalizer_params: Optional[dict] = None,
+                weights_initializer=initializers.xavier_initializer(), weights_regularizer=None,
+                biases_initializer=initializers.zeros_initializer(), biases_regularizer=None,
+                reuse=None, variables_collections=None, outputs_collections=None, trainable: bool = True,
+                scope: Optional[str] = None, conv_dims: Optional[int] = None) -> torch.Tensor:
+    """A 1-D, 2-D or 3-D convolution with optional bias, normalizer and activation.
+
+    Variables ``<scope>/weights`` ``[*kernel, in, out]`` and, unless a normalizer is given or
+    ``biases_initializer`` is None, ``<scope>/biases`` ``[out]``. The normalizer runs inside the
+    layer's scope (``<scope>/BatchNorm/...``). Default scope: ``Conv``.
+
+    Args:
+      inputs: ``[N, *spatial, C]`` (or ``[N, C, *spatial]`` with a channels-first ``data_format``).
+      num_outputs: output channels.
+      kernel_size, stride, rate: an int or one value per spatial dimension; ``rate > 1`` is an
+        atrous (dilated) convolution and needs ``stride == 1``.
+      padding: ``'SAME'`` or ``'VALID'``.
+      data_format: None/``NWC``/``NHWC``/``NDHWC`` or ``NCW``/``NCHW``/``NCDHW``.
+      activation_fn, normalizer_fn, normalizer_params: applied in the order conv, normalizer,
+        activation.
+      weights_initializer, weights_regularizer, biases_initializer, biases_regularizer: as TF-Slim.
+      reuse: share the variables of ``scope``.
+      variables_collections: extra collections for the variables (list, or dict by variable name).
+      outputs_collections: collections to add the output to (alias: the scope name).
+      trainable: False makes the variables buffers.
+      scope: the variable scope.
+      conv_dims: if given, the input rank must be ``conv_dims + 2``.
+
+    Returns:
+      The output tensor, in ``data_format``.
+
+    Raises:
+      ValueError: for a wrong input rank, an unknown data format or padding, stride and rate both
+        above 1, or a channel mismatch on reuse (each naming the scope or variable).
+    """
+    label = scope_label(scope, "Conv")
+    if conv_dims is not None:
+        if not isinstance(inputs, torch.Tensor) or inputs.dim() != conv_dims + 2:
+            got = inputs.dim() if isinstance(inputs, torch.Tensor) else type(inputs).__name__
+            raise ValueError(f"{label}: Convolution expects input with rank {conv_dims + 2}, got {got}")
+    rank = check_rank(inputs, (3, 4, 5), label, "convolution")
+    nd = rank - 2
+    channels_first = pad.is_channels_first(data_format, label)
+    if data_format is not None and len(data_format) != rank:
+        raise ValueError(f"{label}: Invalid data_format {data_format!r} for a rank-{rank} input")
+    padding = pad.normalize_padding(padding, label)
+    kernel = utils.n_positive_integers(nd, kernel_size)
+    strides = utils.n_positive_integers(nd, stride)
+    rates = utils.n_positive_integers(nd, rate)
+    _check_rate_stride(strides, rates, label)
+    num_outputs = int(num_outputs)
+    in_channels = inputs.shape[1] if channels_first else inputs.shape[-1]
+    with variable_scope(scope, "Conv", [inputs], reuse=reuse) as sc:
+        weights = model_variable(
+            "weights", shape=tuple(kernel) + (in_channels, num_outputs), initializer=weights_initializer,
+            regularizer=weights_regularizer, trainable=trainable,
+            collections=variable_collections(variables_collections, "weights"), layout="conv")
+        biases = None
+        if normalizer_fn is None and biases_initializer is not None:
+            biases = model_variable(
+                "biases", shape=(num_outputs,), initializer=biases_initializer, regularizer=biases_regularizer,
+                trainable=trainable, collections=variable_collections(variables_collections, "biases"))
+        x = pad.to_channels_first(inputs, channels_first)
+        outputs = pad.to_data_format(_conv_nd(x, weights, biases, strides, rates, padding), channels_first)
+        outputs = normalize_and_activate(outputs, normalizer_fn, normalizer_params, activation_fn)
+        return utils.collect_named_outputs(outputs_collections, sc.name, outputs)
+
+
+def _fixed_dims(conv_dims: int, name: str) -> Callable:
+    def conv(inputs, num_outputs, kernel_size, stride=1, padding="SAME", data_format=None, rate=1,
+             activation_fn=tfnn.relu, normalizer_fn=None, normalizer_params=None,
+             weights_initializer=initializers.xavier_initializer(), weights_regularizer=None,
+             biases_initializer=initializers.zeros_initializer(), biases_regularizer=None, reuse=None,
+             variables_collections=None, outputs_collections=None, trainable=True, scope=None):
+        return convolution(inputs, num_outputs, kernel_size, stride, padding, data_format, rate,
+                           activation_fn, normalizer_fn, normalizer_params, weights_initializer,
+                           weights_regularizer, biases_initializer, biases_regularizer, reuse,
+                           variables_collections, outputs_collections, trainable, scope, conv_dims)
+
+    conv.__name__ = conv.__qualname__ = name
+    conv.__doc__ = (f"A {conv_dims}-D convolution: :func:`convolution` with ``conv_dims={conv_dims}`` "
+                    "(same arguments, default scope ``Conv``).")
+    return add_arg_scope(conv)
+
+
+convolution1d = _fixed_dims(1, "convolution1d")
+convolution2d = _fixed_dims(2, "convolution2d")
+convolution3d = _fixed_dims(3, "convolution3d")
+conv1d = convolution1d
+conv2d = convolution2d
+conv3d = convolution3d
+
+
+@add_arg_scope
+def separable_convolution2d(inputs: torch.Tensor, num_outputs: Optional[int], kernel_size: IntOrList,
+                            depth_multiplier: int = 1, stride: IntOrList = 1, padding: str = "SAME",
+                            data_format: str = "NHWC", rate: IntOrList = 1,
+                            activation_fn: Optional[Callable] = tfnn.relu, normalizer_fn: Optional[Callable] = None,
+                            normalizer_params: Optional[dict] = None,
+                            weights_initializer=initializers.xavier_initializer(), pointwise_initializer=None,
+                            weights_regularizer=None, biases_initializer=initializers.zeros_initializer(),
+                            biases_regularizer=None, reuse=None, variables_collections=None,
+                            outputs_collections=None, trainable: bool = True,
+                            scope: Optional[str] = None) -> torch.Tensor:
+    """A depthwise convolution, then (if ``num_outputs``) a 1x1 pointwise one.
+
+    Variables: ``depthwise_weights`` ``[kh, kw, in, depth_multiplier]``, ``pointwise_weights``
+    ``[1, 1, in * depth_multiplier, out]`` (when ``num_outputs`` is not None) and ``biases``.
+    Default scope: ``SeparableConv2d``.
+
+    Args:
+      inputs: a rank-4 tensor in ``data_format``.
+      num_outputs: output channels, or None for the depthwise part alone.
+      kernel_size, stride, rate: ints or pairs.
+      depth_multiplier: depthwise outputs per input channel.
+      pointwise_initializer: None uses ``weights_initializer``.
+      Other arguments: as :func:`convolution`.
+
+    Returns:
+      The output tensor.
+
+    Raises:
+      ValueError: for a wrong rank, data format, padding, or stride and rate both above 1.
+    """
+    label = scope_label(scope, "SeparableConv2d")
+    check_rank(inputs, (4,), label, "separable_conv2d")
+    channels_first = pad.is_channels_first(data_format, label)
+    padding = pad.normalize_padding(padding, label)
+    kernel = utils.two_element_tuple(kernel_size)
+    strides = utils.two_element_tuple(stride)
+    rates = utils.two_element_tuple(rate)
+    _check_rate_stride(strides, rates, label)
+    in_channels = inputs.shape[1] if channels_first else inputs.shape[-1]
+    depth = in_channels * int(depth_multiplier)
+    pointwise_initializer = pointwise_initializer or weights_initializer
+    with variable_scope(scope, "SeparableConv2d", [inputs], reuse=reuse) as sc:
+        depthwise = model_variable(
+            "depthwise_weights", shape=tuple(kernel) + (in_channels, int(depth_multiplier)),
+            initializer=weights_initializer, regularizer=weights_regularizer, trainable=trainable,
+            collections=variable_collections(variables_collections, "weights"), layout="depthwise")
+        pointwise = None
+        if num_outputs is not None:
+            pointwise = model_variable(
+                "pointwise_weights", shape=(1, 1, depth, int(num_outputs)), initializer=pointwise_initializer,
+                regularizer=weights_regularizer, trainable=trainable,
+                collections=variable_collections(variables_collections, "weights"), layout="conv")
+        biases = None
+        if normalizer_fn is None and biases_initializer is not None:
+            out_channels = int(num_outputs) if num_outputs is not None else depth
+            biases = model_variable(
+                "biases", shape=(out_channels,), initializer=biases_initializer, regularizer=biases_regularizer,
+                trainable=trainable, collections=variable_collections(variables_collections, "biases"))
+        x = pad.to_channels_first(inputs, channels_first)
+        if pointwise is None:
+            y = _conv_nd(x, depthwise, biases, strides, rates, padding, groups=in_channels)
+        else:
+            y = _conv_nd(x, depthwise, None, strides, rates, padding, groups=in_channels)
+            y = F.conv2d(y, pointwise, biases)
+        outputs = normalize_and_activate(pad.to_data_format(y, channels_first), normalizer_fn,
+                                         normalizer_params, activation_fn)
+        return utils.collect_named_outputs(outputs_collections, sc.name, outputs)
+
+
+separable_conv2d = separable_convolution2d
+
+
+def transpose_output_size(in_size: int, kernel: int, stride: int, padding: str) -> int:
+    """Output length of TF's ``conv2d_transpose`` (Keras ``deconv_output_length``)."""
+    if padding == "SAME":
+        return in_size * stride
+    return in_size * stride + max(kernel - stride, 0)
+
+
+@add_arg_scope
+def convolution2d_transpose(inputs: torch.Tensor, num_outputs: int, kernel_size: IntOrList, stride: IntOrList = 1,
+                            padding: str = "SAME", data_format: str = "NHWC",
+                            activation_fn: Optional[Callable] = tfnn.relu, normalizer_fn: Optional[Callable] = None,
+                            normalizer_params: Optional[dict] = None,
+                            weights_initializer=initializers.xavier_initializer(), weights_regularizer=None,
+                            biases_initializer=initializers.zeros_initializer(), biases_regularizer=None,
+                            reuse=None, variables_collections=None, outputs_collections=None,
+                            trainable: bool = True, scope: Optional[str] = None) -> torch.Tensor:
+    """A transposed ("deconvolution") 2-D convolution with TF's output sizes and cropping.
+
+    Variables: ``weights`` ``[kh, kw, out, in]`` and ``biases`` ``[out]``. ``SAME`` gives
+    ``in * stride``; ``VALID`` gives ``in * stride + max(k - stride, 0)``.
+    Default scope: ``Conv2d_transpose``.
+
+    Args: as :func:`convolution` (2-D, no rate).
+
+    Returns:
+      The output tensor.
+
+    Raises:
+      ValueError: for a wrong rank, data format or padding.
+    """
+    label = scope_label(scope, "Conv2d_transpose")
+    check_rank(inputs, (4,), label, "conv2d_transpose")
+    channels_first = pad.is_channels_first(data_format, label)
+    padding = pad.normalize_padding(padding, label)
+    kernel = utils.two_element_tuple(kernel_size)
+    strides = utils.two_element_tuple(stride)
+    in_channels = inputs.shape[1] if channels_first else inputs.shape[-1]
+    with variable_scope(scope, "Conv2d_transpose", [inputs], reuse=reuse) as sc:
+        weights = model_variable(
+            "weights", shape=tuple(kernel) + (int(num_outputs), in_channels), initializer=weights_initializer,
+            regularizer=weights_regularizer, trainable=trainable,
+            collections=variable_collections(variables_collections, "weights"), layout="conv_transpose")
+        biases = None
+        if normalizer_fn is None and biases_initializer is not None:
+            biases = model_variable(
+                "biases", shape=(int(num_outputs),), initializer=biases_initializer, regularizer=biases_regularizer,
+                trainable=trainable, collections=variable_collections(variables_collections, "biases"))
+        x = pad.to_channels_first(inputs, channels_first)
+        y = _transpose_conv(x, weights, biases, kernel, strides, padding)
+        outputs = normalize_and_activate(pad.to_data_format(y, channels_first), normalizer_fn,
+                                         normalizer_params, activation_fn)
+        return utils.collect_named_outputs(outputs_collections, sc.name, outputs)
+
+
+def _transpose_conv(x, weights, biases, kernel, strides, padding):
+    """Full transposed convolution, then TF's crop (the forward conv's SAME/VALID padding)."""
+    crops, extra = [], []
+    for n, k, s in zip(x.shape[2:], kernel, strides):
+        out = transpose_output_size(n, k, s, padding)
+        before = pad.same_padding(out, k, s)[0] if padding == "SAME" else 0
+        full = (n - 1) * s + k
+        crops.append((before, out))
+        extra.append(max(before + out - full, 0))
+    y = F.conv_transpose2d(x, weights, biases, strides, 0, extra)
+    (top, height), (left, width) = crops
+    return y[:, :, top:top + height, left:left + width]
+
+
+conv2d_transpose = convolution2d_transpose

@@ -1,0 +1,225 @@
+"""``batch_norm`` (TF-Slim's semantics, updating itself in training calls) and ``layer_norm``.
+
+Training calls normalise with the biased batch variance and update the moving statistics in place:
+``moving = decay * moving + (1 - decay) * batch``. Like TF's fused kernel (the default for rank 2
+and 4 inputs), the *unbiased* batch variance goes into ``moving_variance``; ``fused=False`` stores
+the biased one, as TF's non-fused path does. There is no graph to defer updates to, so
+``updates_collections`` only chooses the variable creation order TF would have used.
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Optional
+
+import torch
+import torch.nn.functional as F
+
+from torchslim import initializers, utils
+from torchslim.arg_scope import add_arg_scope
+from torchslim.layers.common import check_rank, scope_label, variable_collections
+from torchslim.variables import GraphKeys, current_call, model_variable, variable_scope
+
+__all__ = ["batch_norm", "layer_norm", "resolve_is_training"]
+
+_PARAMS = ("beta", "gamma", "moving_mean", "moving_variance")
+
+
+def resolve_is_training(is_training, label: str = "layer") -> bool:
+    """``None`` follows the running model's ``train()``/``eval()`` mode; bools and 0-d tensors are used as given."""
+    if is_training is None:
+        return current_call(label).is_training
+    if isinstance(is_training, torch.Tensor):
+        return bool(is_training.item())
+    return bool(is_training)
+
+
+def _unsupported(label: str, **flags) -> None:
+    for name, value in flags.items():
+        if value:
+            raise ValueError(f"{label}: batch_norm({name}=...) is not supported by torchslim")
+
+
+def _param_order(rank: int, fused, updates_collections, zero_debias: bool):
+    """TF's core (Keras) path creates gamma before beta; the fused and legacy paths beta first."""
+    core_path = (rank == 4 and updates_collections == GraphKeys.UPDATE_OPS and not zero_debias)
+    return ("gamma", "beta") if core_path else ("beta", "gamma")
+
+
+@add_arg_scope
+def batch_norm(inputs: torch.Tensor, decay: float = 0.999, center: bool = True, scale: bool = False,
+               epsilon: float = 0.001, activation_fn: Optional[Callable] = None, param_initializers=None,
+               param_regularizers=None, updates_collections=GraphKeys.UPDATE_OPS, is_training=None,
+               reuse=None, variables_collections=None, outputs_collections=None, trainable: bool = True,
+               batch_weights=None, fused=None, data_format: str = "NHWC", zero_debias_moving_mean: bool = False,
+               scope: Optional[str] = None, renorm: bool = False, renorm_clipping=None, renorm_decay: float = 0.99,
+               adjustment=None) -> torch.Tensor:
+    """Batch normalisation over every axis but the channel axis (default scope ``BatchNorm``).
+
+    Variables: ``beta`` (if ``center``), ``gamma`` (only if ``scale``), ``moving_mean`` and
+    ``moving_variance`` (non-trainable buffers), all float32.
+
+    Args:
+      inputs: a tensor of rank >= 2, channels last (or channel axis 1 with ``data_format='NCHW'``).
+      decay: moving-average decay (PyTorch ``momentum = 1 - decay``).
+      center, scale: add ``beta`` / multiply by ``gamma``.
+      epsilon: added to the variance.
+      activation_fn: applied to the result.
+      param_initializers: dict with keys ``beta``, ``gamma``, ``moving_mean``, ``moving_variance``.
+      param_regularizers: dict with keys ``beta``, ``gamma``.
+      updates_collections: accepted for compatibility: updates always happen in place during
+        training calls (no ``UPDATE_OPS`` to run). It only sets TF's variable creation order.
+      is_training: True uses batch statistics and updates the moving ones; False uses the moving
+        statistics; None (default) follows ``model.train()`` / ``model.eval()``.
+      reuse, variables_collections, outputs_collections, trainable, scope: as other layers.
+      fused: None/True store the unbiased batch variance in ``moving_variance`` (TF's fused kernel);
+        False stores the biased one (TF's non-fused path).
+      data_format: ``'NHWC'`` or ``'NCHW'``.
+      zero_debias_moving_mean: keep a zero-debiased moving mean (extra variables ``BatchNorm/
+        moving_mean/biased`` and ``local_step``, as TF).
+      batch_weights, renorm, renorm_clipping, renorm_decay, adjustment: not supported (a ValueError
+        if set).
+
+    Returns:
+      The normalised tensor.
+
+    Raises:
+      ValueError: for rank < 2, an unknown data format, or unsupported options, naming the scope.
+    """
+    label = scope_label(scope, "BatchNorm")
+    _unsupported(label, batch_weights=batch_weights is not None, renorm=renorm, adjustment=adjustment is not None)
+    rank = check_rank(inputs, range(2, 9), label, "batch_norm")
+    if data_format not in ("NHWC", "NCHW"):
+        raise ValueError(f"{label}: data_format has to be either NCHW or NHWC.")
+    channel_axis = 1 if data_format == "NCHW" and rank > 2 else rank - 1
+    channels = int(inputs.shape[channel_axis])
+    training = resolve_is_training(is_training, label)
+    with variable_scope(scope, "BatchNorm", [inputs], reuse=reuse) as sc:
+        params = _bn_variables(channels, center, scale, param_initializers or {}, param_regularizers or {},
+                               variables_collections, trainable,
+                               _param_order(rank, fused, updates_collections, zero_debias_moving_mean))
+        state = current_call(label)
+        update = training and not state.dry_run
+        unbiased = fused is not False and rank in (2, 4)
+        if zero_debias_moving_mean:
+            outputs = _zero_debias_bn(inputs, params, channel_axis, decay, epsilon, training, update, unbiased,
+                                      trainable)
+        else:
+            outputs = _batch_norm(inputs, params, channel_axis, decay, epsilon, training, update, unbiased)
+        if activation_fn is not None:
+            outputs = activation_fn(outputs)
+        return utils.collect_named_outputs(outputs_collections, sc.name, outputs)
+
+
+def _bn_variables(channels, center, scale, initializers_, regularizers_, collections, trainable, order):
+    defaults = {"beta": initializers.zeros_initializer(), "gamma": initializers.ones_initializer(),
+                "moving_mean": initializers.zeros_initializer(), "moving_variance": initializers.ones_initializer()}
+    wanted = {"beta": center, "gamma": scale}
+    params = {}
+    for name in order + ("moving_mean", "moving_variance"):
+        if not wanted.get(name, True):
+            params[name] = None
+            continue
+        moving = name.startswith("moving")
+        params[name] = model_variable(
+            name, shape=(channels,), dtype=torch.float32, initializer=initializers_.get(name, defaults[name]),
+            regularizer=None if moving else regularizers_.get(name), trainable=trainable and not moving,
+            collections=variable_collections(collections, name))
+    return params
+
+
+def _to_channels_dim1(x: torch.Tensor, channel_axis: int) -> torch.Tensor:
+    if channel_axis == 1:
+        return x
+    return x.movedim(channel_axis, 1)
+
+
+def _batch_norm(inputs, params, channel_axis, decay, epsilon, training, update, unbiased):
+    x = _to_channels_dim1(inputs, channel_axis)
+    mean, var = params["moving_mean"], params["moving_variance"]
+    weight, bias = params["gamma"], params["beta"]
+    if training and update and not unbiased:
+        y = F.batch_norm(x, None, None, weight, bias, True, 0.0, epsilon)
+        _update_moving(x, mean, var, decay, unbiased=False)
+    elif training:
+        running = (mean, var) if update else (None, None)
+        y = F.batch_norm(x, running[0], running[1], weight, bias, True, 1.0 - decay, epsilon)
+    else:
+        y = F.batch_norm(x, mean, var, weight, bias, False, 0.0, epsilon)
+    return y if channel_axis == 1 else y.movedim(1, channel_axis)
+
+
+def _batch_moments(x: torch.Tensor, unbiased: bool):
+    dims = [d for d in range(x.dim()) if d != 1]
+    var, mean = torch.var_mean(x.detach().float(), dim=dims, correction=1 if unbiased else 0)
+    return mean, var
+
+
+def _update_moving(x, moving_mean, moving_var, decay, unbiased):
+    mean, var = _batch_moments(x, unbiased)
+    with torch.no_grad():
+        moving_mean.lerp_(mean, 1.0 - decay)
+        moving_var.lerp_(var, 1.0 - decay)
+
+
+def _zero_debias_bn(inputs, params, channel_axis, decay, epsilon, training, update, unbiased, trainable):
+    """TF's ``zero_debias_moving_mean``: the mean is kept biased plus a step count, then debiased."""
+    with variable_scope("BatchNorm"), variable_scope("moving_mean"):
+        biased = model_variable("biased", shape=params["moving_mean"].shape, initializer=initializers.zeros_initializer(),
+                                trainable=False)
+        local_step = model_variable("local_step", shape=(), initializer=initializers.zeros_initializer(),
+                                    trainable=False)
+    x = _to_channels_dim1(inputs, channel_axis)
+    if training:
+        y = F.batch_norm(x, None, None, params["gamma"], params["beta"], True, 0.0, epsilon)
+        if update:
+            mean, var = _batch_moments(x, unbiased)
+            with torch.no_grad():
+                biased.lerp_(mean, 1.0 - decay)
+                local_step.add_(1.0)
+                params["moving_mean"].copy_(biased / (1.0 - decay ** local_step))
+                params["moving_variance"].lerp_(var, 1.0 - decay)
+    else:
+        y = F.batch_norm(x, params["moving_mean"], params["moving_variance"], params["gamma"], params["beta"],
+                         False, 0.0, epsilon)
+    return y if channel_axis == 1 else y.movedim(1, channel_axis)
+
+
+@add_arg_scope
+def layer_norm(inputs: torch.Tensor, center: bool = True, scale: bool = True, activation_fn: Optional[Callable] = None,
+               reuse=None, variables_collections=None, outputs_collections=None, trainable: bool = True,
+               begin_norm_axis: int = 1, begin_params_axis: int = -1, scope: Optional[str] = None) -> torch.Tensor:
+    """Layer normalisation over axes ``begin_norm_axis..`` (default scope ``LayerNorm``, epsilon 1e-12).
+
+    Variables ``beta`` and ``gamma`` of shape ``inputs.shape[begin_params_axis:]``.
+
+    Returns:
+      The normalised tensor.
+
+    Raises:
+      ValueError: for an axis outside the input's rank, naming the scope.
+    """
+    label = scope_label(scope, "LayerNorm")
+    rank = check_rank(inputs, range(1, 9), label, "layer_norm")
+    norm_axis = begin_norm_axis % rank if begin_norm_axis < 0 else begin_norm_axis
+    params_axis = begin_params_axis % rank if begin_params_axis < 0 else begin_params_axis
+    if not (0 <= norm_axis < rank and 0 <= params_axis < rank):
+        raise ValueError(f"{label}: begin_norm_axis/begin_params_axis out of range for rank {rank}")
+    shape = tuple(inputs.shape[params_axis:])
+    with variable_scope(scope, "LayerNorm", [inputs], reuse=reuse) as sc:
+        beta = gamma = None
+        if center:
+            beta = model_variable("beta", shape=shape, initializer=initializers.zeros_initializer(),
+                                  trainable=trainable, collections=variable_collections(variables_collections, "beta"))
+        if scale:
+            gamma = model_variable("gamma", shape=shape, initializer=initializers.ones_initializer(),
+                                   trainable=trainable, collections=variable_collections(variables_collections, "gamma"))
+        dims = tuple(range(norm_axis, rank))
+        var, mean = torch.var_mean(inputs, dim=dims, correction=0, keepdim=True)
+        outputs = (inputs - mean) * torch.rsqrt(var + 1e-12)
+        if gamma is not None:
+            outputs = outputs * gamma
+        if beta is not None:
+            outputs = outputs + beta
+        if activation_fn is not None:
+            outputs = activation_fn(outputs)
+        return utils.collect_named_outputs(outputs_collections, sc.name, outputs)

@@ -1,0 +1,99 @@
+"""``slim.utils``: named outputs (the ``end_points`` mechanism) and small shape helpers."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from typing import Any, Iterable, Optional, Sequence, Tuple, Union
+
+import torch
+
+from torchslim import variables as _variables
+
+__all__ = [
+    "collect_named_outputs",
+    "convert_collection_to_dict",
+    "last_dimension",
+    "n_positive_integers",
+    "two_element_tuple",
+]
+
+
+def collect_named_outputs(collections: Union[str, Iterable[str], None], alias: str, outputs: Any) -> Any:
+    """Adds ``(alias, outputs)`` to each named collection of the running call.
+
+    Args:
+      collections: a collection name, a list of names, or None/empty (then nothing happens).
+      alias: the end-point name; a trailing ``/`` is removed.
+      outputs: the tensor.
+
+    Returns:
+      ``outputs`` unchanged.
+    """
+    if collections:
+        _variables.add_to_collections(collections, (alias.rstrip("/"), outputs))
+    return outputs
+
+
+def convert_collection_to_dict(collection: str, clear_collection: bool = False) -> "OrderedDict[str, Any]":
+    """Returns ``OrderedDict(alias -> tensor)`` of a collection of the running call.
+
+    Args:
+      collection: the collection name.
+      clear_collection: empty the collection afterwards.
+
+    Returns:
+      The aliases in collection order (a later alias of the same name wins, as in TF-Slim).
+    """
+    state = _variables.current_call("convert_collection_to_dict")
+    items = state.collections.get(collection, [])
+    result: "OrderedDict[str, Any]" = OrderedDict()
+    for item in items:
+        if isinstance(item, tuple) and len(item) == 2 and isinstance(item[0], str):
+            result[item[0]] = item[1]
+    if clear_collection:
+        state.collections[collection] = []
+    return result
+
+
+def last_dimension(shape: Union[torch.Size, Sequence[int]], min_rank: int = 1) -> int:
+    """The last dimension of ``shape``.
+
+    Args:
+      shape: a shape.
+      min_rank: the least rank allowed.
+
+    Returns:
+      The last dimension.
+
+    Raises:
+      ValueError: if the rank is below ``min_rank`` or the last dimension is unknown.
+    """
+    dims = list(shape)
+    if len(dims) < min_rank:
+        raise ValueError(f"rank of shape must be at least {min_rank} not: {len(dims)}")
+    value = dims[-1]
+    if value is None:
+        raise ValueError("last dimension shape must be known but is None")
+    return int(value)
+
+
+def n_positive_integers(n: int, value: Union[int, Sequence[int]]) -> Tuple[int, ...]:
+    """Turns an int or a sequence of ``n`` ints into a tuple of ``n`` positive ints.
+
+    Raises:
+      ValueError: on a wrong length or a non-positive value.
+    """
+    if isinstance(value, int):
+        values = (value,) * n
+    else:
+        values = tuple(int(v) for v in value)
+        if len(values) != n:
+            raise ValueError(f"expected {n} positive integers, got {list(value)}")
+    if any(v <= 0 for v in values):
+        raise ValueError(f"expected positive integers, got {list(values)}")
+    return values
+
+
+def two_element_tuple(int_or_tuple: Union[int, Sequence[int]]) -> Tuple[int, int]:
+    """``3 -> (3, 3)``; ``[3, 5] -> (3, 5)``."""
+    return n_positive_integers(2, int_or_tuple)  # type: ignore[return-value]
