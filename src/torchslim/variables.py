@@ -255,6 +255,7 @@ class CallState:
         self.scope = VariableScope("")
         self.name_scope = ""
         self.scope_counts: Dict[str, int] = {}
+        self.scope_log: List[str] = []
         self.names_in_use: Dict[str, int] = {}
         self.used: set = set()
         self.collections: Dict[str, List[Any]] = {}
@@ -323,6 +324,26 @@ def _unique_default_name(state: CallState, prefix: str) -> str:
     while state.scope_counts.get(f"{base}_{idx}", 0) > 0:
         idx += 1
     return f"{prefix}_{idx}"
+
+
+def _open_scope(state: CallState, name: str) -> None:
+    count = state.scope_counts.get(name, 0)
+    if count == 0:
+        state.scope_log.append(name)
+    state.scope_counts[name] = count + 1
+
+
+def _close_subscopes(state: CallState, name: str, log_start: int) -> None:
+    """Resets the counters of ``name``'s sub-scopes (TF's ``close_variable_subscopes``).
+
+    Only scopes first opened since ``name`` was entered are visited (the log keeps the order in
+    which counters appeared), so leaving a scope costs what was opened inside it, not the model size.
+    """
+    prefix = name + "/"
+    counts = state.scope_counts
+    for key in state.scope_log[log_start:]:
+        if key.startswith(prefix):
+            counts.pop(key, None)
 
 
 @contextlib.contextmanager
@@ -404,7 +425,8 @@ def variable_scope(
     else:
         new_reuse = None
     scope = VariableScope(new_name, new_reuse, ns)
-    state.scope_counts[new_name] = state.scope_counts.get(new_name, 0) + 1
+    log_start = len(state.scope_log)
+    _open_scope(state, new_name)
     saved_counts = dict(state.scope_counts) if isinstance(name_or_scope, VariableScope) else None
     old_scope, old_ns = state.scope, state.name_scope
     state.scope, state.name_scope = scope, ns[:-1]
@@ -415,9 +437,7 @@ def variable_scope(
         if saved_counts is not None:
             state.scope_counts = saved_counts
         else:
-            prefix = new_name + "/"
-            for key in [k for k in state.scope_counts if k.startswith(prefix)]:
-                del state.scope_counts[key]
+            _close_subscopes(state, new_name, log_start)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -523,20 +543,26 @@ def _get_variable(
     initializer,
     regularizer,
     trainable: bool,
-    collections: Iterable[str],
+    collections: Tuple[Any, bool],
     layout: str = "identity",
 ) -> SlimVariable:
-    state = current_call(f"variable '{name}'")
-    full = _join(state.scope.name, name)
-    reuse = state.scope.reuse
+    state = _CALL.get() or current_call(f"variable '{name}'")
+    scope = state.scope
+    full = f"{scope.name}/{name}" if scope.name else name
     store = state.store
     existing = store.variables.get(full)
-    if full in state.used and reuse is None:
+    used = state.used
+    if existing is not None and store.built and full not in used and scope.reuse is not True:
+        if shape is not None and tuple(shape) != existing.tf_shape:
+            _check_shape(full, shape, existing)
+        used.add(full)
+        return existing
+    if full in used and scope.reuse is None:
         raise ValueError(
             f"Variable {full} already exists, disallowed. Did you mean to set reuse=True or "
             "reuse=AUTO_REUSE in the variable scope?"
         )
-    if reuse is True and full not in state.used and (existing is None or not store.built):
+    if scope.reuse is True and full not in used and (existing is None or not store.built):
         raise ValueError(
             f"Variable {full} does not exist, or was not created with slim.variable(). "
             "Did you mean to set reuse=None in the variable scope?"
@@ -549,13 +575,18 @@ def _get_variable(
                 "with the same scopes, on every call."
             )
         existing = _create(state, full, shape, dtype, initializer, regularizer, trainable, collections, layout)
-    elif shape is not None and tuple(int(d) for d in shape) != existing.tf_shape:
+    elif shape is not None:
+        _check_shape(full, shape, existing)
+    used.add(full)
+    return existing
+
+
+def _check_shape(full: str, shape: Sequence[int], existing: SlimVariable) -> None:
+    if tuple(int(d) for d in shape) != existing.tf_shape:
         raise ValueError(
             f"Trying to share variable {full}, but specified shape {list(shape)} and found shape "
             f"{list(existing.tf_shape)}."
         )
-    state.used.add(full)
-    return existing
 
 
 def _create(state, full, shape, dtype, initializer, regularizer, trainable, collections, layout):
@@ -567,15 +598,26 @@ def _create(state, full, shape, dtype, initializer, regularizer, trainable, coll
     shape = tuple(int(d) for d in shape)
     value = _as_initial_value(initializer, shape, dtype, full)
     value = tf_to_torch_layout(value, layout).contiguous().to(state.device)
-    return state.store.create(full, value, shape, layout, trainable, regularizer, collections)
+    return state.store.create(full, value, shape, layout, trainable, regularizer,
+                              _collection_names(collections, trainable))
 
 
-def _collection_names(collections, defaults: Sequence[str]) -> List[str]:
+def _collection_names(spec: Tuple[Any, bool], trainable: bool) -> List[str]:
+    """The collections of a new variable: ``spec`` is ``(collections argument, is_model_variable)``."""
+    collections, is_model = spec
     if collections is None:
-        return list(defaults)
-    if isinstance(collections, str):
-        return [collections]
-    return list(collections)
+        names = []
+    elif isinstance(collections, str):
+        names = [collections]
+    else:
+        names = list(collections)
+    if is_model:
+        names = [GraphKeys.GLOBAL_VARIABLES, GraphKeys.MODEL_VARIABLES] + names
+    elif collections is None:
+        names = [GraphKeys.GLOBAL_VARIABLES]
+    if trainable and GraphKeys.TRAINABLE_VARIABLES not in names:
+        names.append(GraphKeys.TRAINABLE_VARIABLES)
+    return names
 
 
 def variable(
@@ -614,10 +656,8 @@ def variable(
         or a new variable after the model was built.
     """
     del caching_device, device, partitioner, custom_getter, use_resource
-    names = _collection_names(collections, [GraphKeys.GLOBAL_VARIABLES])
-    if trainable and GraphKeys.TRAINABLE_VARIABLES not in names:
-        names.append(GraphKeys.TRAINABLE_VARIABLES)
-    return _get_variable(name, shape, dtype, initializer, regularizer, trainable, names, layout).tensor
+    spec = (collections, False)
+    return _get_variable(name, shape, dtype, initializer, regularizer, trainable, spec, layout).tensor
 
 
 @add_arg_scope
@@ -643,11 +683,9 @@ def model_variable(
     Returns:
       The parameter or buffer.
     """
-    names = [GraphKeys.GLOBAL_VARIABLES, GraphKeys.MODEL_VARIABLES] + _collection_names(collections, [])
-    return variable(
-        name, shape, dtype, initializer, regularizer, trainable, names,
-        caching_device, device, partitioner, custom_getter, use_resource, layout,
-    )
+    del caching_device, device, partitioner, custom_getter, use_resource
+    spec = (collections, True)
+    return _get_variable(name, shape, dtype, initializer, regularizer, trainable, spec, layout).tensor
 
 
 def global_variable(initial_value, name: Optional[str] = None, dtype=None, trainable: bool = False) -> torch.Tensor:

@@ -110,9 +110,13 @@ def batch_norm(inputs: torch.Tensor, decay: float = 0.999, center: bool = True, 
         return utils.collect_named_outputs(outputs_collections, sc.name, outputs)
 
 
+_DEFAULT_INITIALIZERS = {"beta": initializers.zeros_initializer(), "gamma": initializers.ones_initializer(),
+                         "moving_mean": initializers.zeros_initializer(),
+                         "moving_variance": initializers.ones_initializer()}
+
+
 def _bn_variables(channels, center, scale, initializers_, regularizers_, collections, trainable, order):
-    defaults = {"beta": initializers.zeros_initializer(), "gamma": initializers.ones_initializer(),
-                "moving_mean": initializers.zeros_initializer(), "moving_variance": initializers.ones_initializer()}
+    defaults = _DEFAULT_INITIALIZERS
     wanted = {"beta": center, "gamma": scale}
     params = {}
     for name in order + ("moving_mean", "moving_variance"):
