@@ -32,6 +32,7 @@ def read_varint(buf, pos: int, end: int, path=None, max_bytes: int = 10) -> tupl
     Raises:
         CheckpointError: if truncated, longer than ``max_bytes`` or out of range.
     """
+    end = min(end, len(buf))
     value = 0
     shift = 0
     for i in range(max_bytes):
@@ -62,6 +63,7 @@ def iter_fields(buf, start: int, end: int, path=None, what: str = "message") -> 
     Raises:
         CheckpointError: on truncation, group wire types or field number 0.
     """
+    end = min(end, len(buf))
     pos = start
     while pos < end:
         key, pos = read_varint(buf, pos, end, path)
