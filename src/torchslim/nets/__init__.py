@@ -1,0 +1,1 @@
+"""The TF-Slim nets, with their tensorflow/models signatures and variable names."""
