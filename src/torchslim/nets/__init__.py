@@ -1,1 +1,11 @@
-"""The TF-Slim nets, with their tensorflow/models signatures and variable names."""
+"""TF-Slim's nets (``tensorflow/models`` ``research/slim/nets``) on torchslim.
+
+Import the net modules you use, as with TF-Slim::
+
+    from torchslim.nets import resnet_v1, resnet_v2, nets_factory
+
+Modules: :mod:`~torchslim.nets.resnet_utils`, :mod:`~torchslim.nets.resnet_v1`,
+:mod:`~torchslim.nets.resnet_v2`, :mod:`~torchslim.nets.nets_factory` (networks by name), and the
+Inception-ResNets where installed. Nothing is imported here eagerly, so importing one net does not
+import the others.
+"""
