@@ -1,0 +1,205 @@
+"""Networks by name, as ``research/slim/nets/nets_factory.py``, plus :func:`create` for a ready model.
+
+TF-Slim's interface::
+
+    network_fn = nets_factory.get_network_fn('resnet_v2_50', num_classes=1001, is_training=False)
+    logits, end_points = slim.Model(network_fn)(images)     # images: [N, 224, 224, 3]
+    network_fn.default_image_size                            # 224
+
+and the torchslim shortcut, a :class:`torchslim.Model` with the net's arg scope captured::
+
+    model = nets_factory.create('resnet_v2_50', num_classes=1001)
+    model.eval()                  # is_training=None: batch norm / dropout follow train() / eval()
+    logits, end_points = model(images)
+
+``networks_map`` and ``arg_scopes_map`` are dicts by name. A net module is imported the first time
+one of its entries is used, and names whose module is not installed are left out, so importing the
+factory stays cheap. Adding entries (``networks_map['my_net'] = fn``) works as with TF-Slim.
+
+Names: ``resnet_v1_{18,34,50,101,152,200}``, ``resnet_v2_{18,34,50,101,152,200}``,
+``inception_resnet_v2`` and ``inception_resnet_v1`` (facenet). For ``inception_resnet_v1`` the
+factory's ``num_classes`` is facenet's ``bottleneck_layer_size`` (the embedding size; None keeps
+facenet's default of 128) and the net returns the prelogits, as facenet's training scripts use it.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import importlib.util
+import re
+from collections.abc import MutableMapping
+from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
+
+from torchslim.arg_scope import arg_scope
+from torchslim.model import Model
+
+__all__ = ["networks_map", "arg_scopes_map", "get_network_fn", "create", "list_networks"]
+
+_PACKAGE = "torchslim.nets"
+
+
+def _facenet_inception_resnet_v1(module):
+    """facenet's net with the factory's calling convention: ``num_classes`` is the embedding size."""
+    net = module.inception_resnet_v1
+
+    @functools.wraps(net)
+    def inception_resnet_v1(inputs, num_classes=None, is_training=True, **kwargs):
+        if num_classes:
+            kwargs["bottleneck_layer_size"] = num_classes
+        return net(inputs, is_training=is_training, **kwargs)
+
+    return inception_resnet_v1
+
+
+# name -> (module in torchslim.nets, network function or adapter, arg-scope function)
+_ENTRIES: Dict[str, Tuple[str, Any, str]] = {}
+for _layers in (18, 34, 50, 101, 152, 200):
+    for _version in ("v1", "v2"):
+        _ENTRIES["resnet_%s_%d" % (_version, _layers)] = (
+            "resnet_" + _version, "resnet_%s_%d" % (_version, _layers), "resnet_arg_scope")
+_ENTRIES["inception_resnet_v2"] = ("inception_resnet_v2", "inception_resnet_v2", "inception_resnet_v2_arg_scope")
+_ENTRIES["inception_resnet_v1"] = ("inception_resnet_v1", _facenet_inception_resnet_v1,
+                                   "inception_resnet_v1_arg_scope")
+
+
+class _Lazy:
+    """An attribute of a net module, imported on first use."""
+
+    __slots__ = ("module", "attr")
+
+    def __init__(self, module: str, attr: Any):
+        self.module = module
+        self.attr = attr
+
+    def available(self) -> bool:
+        return importlib.util.find_spec(f"{_PACKAGE}.{self.module}") is not None
+
+    def load(self) -> Any:
+        module = importlib.import_module(f"{_PACKAGE}.{self.module}")
+        return self.attr(module) if callable(self.attr) else getattr(module, self.attr)
+
+
+class _LazyMap(MutableMapping):
+    """A dict whose values are imported on first access; entries of absent modules are hidden."""
+
+    def __init__(self, entries: Dict[str, Any]):
+        self._entries = dict(entries)
+
+    def _present(self, name: str) -> bool:
+        entry = self._entries.get(name)
+        return name in self._entries and (not isinstance(entry, _Lazy) or entry.available())
+
+    def __getitem__(self, name: str) -> Any:
+        if not self._present(name):
+            raise KeyError(name)
+        entry = self._entries[name]
+        if isinstance(entry, _Lazy):
+            entry = self._entries[name] = entry.load()
+        return entry
+
+    def __setitem__(self, name: str, value: Any) -> None:
+        self._entries[name] = value
+
+    def __delitem__(self, name: str) -> None:
+        del self._entries[name]
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and self._present(name)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter([name for name in list(self._entries) if self._present(name)])
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({sorted(self)})"
+
+
+networks_map: MutableMapping = _LazyMap({name: _Lazy(module, fn) for name, (module, fn, _) in _ENTRIES.items()})
+"""Network function by name (``networks_map['resnet_v1_50'] is resnet_v1.resnet_v1_50``)."""
+
+arg_scopes_map: MutableMapping = _LazyMap({name: _Lazy(module, sc) for name, (module, _, sc) in _ENTRIES.items()})
+"""Arg-scope function by name (``arg_scopes_map['resnet_v1_50'] is resnet_v1.resnet_arg_scope``)."""
+
+
+def list_networks() -> List[str]:
+    """The names :func:`get_network_fn` and :func:`create` accept, in natural order (18 before 101)."""
+    def key(name: str):
+        return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", name)]
+
+    return sorted((name for name in networks_map if name in arg_scopes_map), key=key)
+
+
+def _lookup(name: str) -> Tuple[Callable, Callable]:
+    if name not in networks_map:
+        raise ValueError("Name of network unknown %s" % name)
+    return networks_map[name], arg_scopes_map[name]
+
+
+def get_network_fn(name: str, num_classes: Optional[int], weight_decay: float = 0.0,
+                   is_training=False) -> Callable:
+    """Returns ``network_fn`` such that ``logits, end_points = network_fn(images, **kwargs)``.
+
+    ``network_fn`` enters the net's arg scope (``arg_scopes_map[name](weight_decay=weight_decay)``,
+    which replaces any arg scope active at the call, as in TF-Slim) and calls
+    ``networks_map[name](images, num_classes=num_classes, is_training=is_training, **kwargs)``.
+    Run it inside a model: ``slim.Model(network_fn)(images)``.
+
+    Args:
+      name: a network name (see :func:`list_networks`).
+      num_classes: classes of the logits layer (0 or None: the features before it).
+      weight_decay: the L2 coefficient of the weights.
+      is_training: True when training (batch norm uses and updates batch statistics, dropout
+        drops); False for inference; None follows ``model.train()`` / ``model.eval()``.
+
+    Returns:
+      ``network_fn``, with ``default_image_size`` when the net has one.
+
+    Raises:
+      ValueError: ``'Name of network unknown <name>'``.
+    """
+    func, arg_scope_fn = _lookup(name)
+
+    @functools.wraps(func)
+    def network_fn(images, **kwargs):
+        with arg_scope(arg_scope_fn(weight_decay=weight_decay)):
+            return func(images, num_classes=num_classes, is_training=is_training, **kwargs)
+
+    if hasattr(func, "default_image_size"):
+        network_fn.default_image_size = func.default_image_size
+    return network_fn
+
+
+def create(name: str, num_classes: Optional[int] = None, weight_decay: float = 0.0, is_training=None,
+           **kwargs: Any) -> Model:
+    """A :class:`torchslim.Model` running network ``name`` in its arg scope.
+
+    The model is built on its first call (or ``model.build(example)``). The arg scope is
+    ``arg_scopes_map[name](weight_decay=weight_decay)`` taken on top of the arg scope active
+    here, and the model re-enters it on every call.
+
+    Args:
+      name: a network name (see :func:`list_networks`).
+      num_classes: classes of the logits layer; None (or 0) gives the features before it (for
+        ``inception_resnet_v1``: the embedding size; None keeps facenet's 128).
+      weight_decay: the L2 coefficient of the weights (``model.regularization_losses()``).
+      is_training: None (default) makes batch norm and dropout follow ``model.train()`` /
+        ``model.eval()``; True or False fixes the mode.
+      **kwargs: more arguments for the network function (``global_pool``, ``output_stride``,
+        ``scope``, ...), bound into the model.
+
+    Returns:
+      The model; ``model(images)`` returns ``(logits, end_points)``. ``model.default_image_size``
+      is the net's default input size when it has one.
+
+    Raises:
+      ValueError: ``'Name of network unknown <name>'``.
+    """
+    func, arg_scope_fn = _lookup(name)
+    with arg_scope(arg_scope_fn(weight_decay=weight_decay)):
+        model = Model(func, num_classes=num_classes, is_training=is_training, **kwargs)
+    if hasattr(func, "default_image_size"):
+        model.default_image_size = func.default_image_size
+    return model
