@@ -1,0 +1,68 @@
+"""``tf.layers`` pooling: ``max_pooling2d`` and ``average_pooling2d`` (``pool_size`` and ``strides`` required).
+
+TF's ``same`` semantics come from the core (:mod:`torchslim.layers.pooling`): max pooling pads with
+``-inf``, average pooling leaves padded cells out of the count, the odd cell goes bottom/right.
+"""
+
+from __future__ import annotations
+
+from typing import Optional, Sequence, Union
+
+import torch
+import torch.nn.functional as F
+
+from torchslim.layers import padding as pad
+from torchslim.layers.common import scope_label
+from torchslim.layers.pooling import _avg_pool_explicit, _prepare
+from torchslim.tf_layers.base import is_channels_first, layer_scope, normalize_padding, normalize_tuple
+
+__all__ = ["max_pooling2d", "average_pooling2d"]
+
+IntOrList = Union[int, Sequence[int]]
+
+
+def _pool(kind: str, inputs, pool_size, strides, padding, data_format, name) -> torch.Tensor:
+    label = scope_label(name, kind)
+    pool = normalize_tuple(pool_size, 2, "pool_size", label)
+    stride = normalize_tuple(strides, 2, "strides", label)
+    padding = normalize_padding(padding, label)
+    core_format = "NCHW" if is_channels_first(data_format, label) else "NHWC"
+    x, channels_first, kernel, stride, explicit, symmetric = _prepare(inputs, pool, stride, padding, core_format,
+                                                                      name, kind)
+    with layer_scope(name, kind, takes_scope=False):
+        if kind == "max_pooling2d":
+            y = F.max_pool2d(pad.pad_explicit(x, explicit, value=float("-inf")), kernel, stride, symmetric)
+        elif explicit is None:
+            y = F.avg_pool2d(x, kernel, stride, symmetric, count_include_pad=False)
+        else:
+            y = _avg_pool_explicit(x, kernel, stride, explicit)
+        return pad.to_data_format(y, channels_first)
+
+
+def max_pooling2d(inputs: torch.Tensor, pool_size: IntOrList, strides: IntOrList, padding: str = "valid",
+                  data_format: str = "channels_last", name: Optional[str] = None) -> torch.Tensor:
+    """2-D max pooling, ``tf.compat.v1.layers.max_pooling2d`` (name ``max_pooling2d``, uniquified).
+
+    Args:
+      inputs: a rank-4 tensor in ``data_format``.
+      pool_size, strides: an int or a pair.
+      padding: ``'valid'`` or ``'same'`` (any case).
+      data_format: ``'channels_last'`` or ``'channels_first'``.
+      name: the layer name.
+
+    Returns:
+      The pooled tensor.
+
+    Raises:
+      ValueError: for a wrong rank, padding, data format or tuple, naming the layer.
+    """
+    return _pool("max_pooling2d", inputs, pool_size, strides, padding, data_format, name)
+
+
+def average_pooling2d(inputs: torch.Tensor, pool_size: IntOrList, strides: IntOrList, padding: str = "valid",
+                      data_format: str = "channels_last", name: Optional[str] = None) -> torch.Tensor:
+    """2-D average pooling, ``tf.compat.v1.layers.average_pooling2d`` (name ``average_pooling2d``).
+
+    ``same`` padding is left out of each average. Arguments as :func:`max_pooling2d`.
+    """
+    return _pool("average_pooling2d", inputs, pool_size, strides, padding, data_format, name)
