@@ -40,8 +40,16 @@ def _unsupported(label: str, **flags) -> None:
 
 
 def _param_order(rank: int, fused, updates_collections, zero_debias: bool):
-    """TF's core (Keras) path creates gamma before beta; the fused and legacy paths beta first."""
-    core_path = (rank == 4 and updates_collections == GraphKeys.UPDATE_OPS and not zero_debias)
+    """TF's core (Keras) path creates gamma before beta; the fused and legacy paths beta first.
+
+    TF-Slim takes the fused path when it can (``fused`` not False, rank 2 or 4) and either
+    zero-debiases, has a rank-2 input or is not using ``UPDATE_OPS``; otherwise the core path when
+    ``updates_collections`` is ``UPDATE_OPS`` without zero-debiasing (any rank); else the legacy one.
+    """
+    default_updates = updates_collections == GraphKeys.UPDATE_OPS
+    fused_path = (fused is not False and rank in (2, 4)
+                  and (zero_debias or rank == 2 or not default_updates))
+    core_path = not fused_path and default_updates and not zero_debias
     return ("gamma", "beta") if core_path else ("beta", "gamma")
 
 
