@@ -1,0 +1,312 @@
+"""batch_norm (tf-slim BatchNormTest ported) and layer_norm."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+import torchslim as slim
+from torchslim import GraphKeys
+
+
+def run(fn, *inputs, train=True):
+    model = slim.Model(fn)
+    model.train(train)
+    out = model(*inputs)
+    return model, out
+
+
+def images(shape, seed=0, offset=0.0):
+    return torch.from_numpy(np.random.default_rng(seed).random(shape).astype(np.float32) + offset)
+
+
+# --- creation, variables, errors -----------------------------------------------------------------
+
+
+def test_create_op_keeps_shape_and_adds_no_regularization_losses():
+    x = images((5, 3, 3, 3))
+    model, out = run(lambda x: slim.batch_norm(x), x)
+    assert out.shape == x.shape
+    assert model.regularization_losses() == []
+
+
+def test_center_false_and_nchw_zero_debias_build():
+    model, out = run(lambda x: slim.batch_norm(x, center=False, data_format="NCHW", zero_debias_moving_mean=True),
+                     images((5, 3, 3, 3)))
+    assert out.shape == (5, 3, 3, 3)
+    assert "BatchNorm/beta" not in model.tf_variables()
+
+
+@pytest.mark.parametrize("data_format", ["NDHWC", "CHWN", None])
+def test_invalid_data_format(data_format):
+    with pytest.raises(ValueError, match="data_format has to be either NCHW or NHWC"):
+        run(lambda x: slim.batch_norm(x, data_format=data_format), images((5, 3, 3, 3)))
+
+
+def test_rank_below_two_is_an_error_naming_the_scope():
+    with pytest.raises(ValueError, match="my_bn"):
+        run(lambda x: slim.batch_norm(x, scope="my_bn"), torch.ones(5))
+
+
+def test_create_variables():
+    model, _ = run(lambda x: slim.batch_norm(x, scale=True), images((5, 3, 3, 3)))
+    assert list(model.tf_variables()) == ["BatchNorm/gamma", "BatchNorm/beta", "BatchNorm/moving_mean",
+                                          "BatchNorm/moving_variance"]
+    assert [v.name for v in slim.get_trainable_variables(model=model)] == ["BatchNorm/gamma", "BatchNorm/beta"]
+    assert all(v.dtype == torch.float32 and v.tf_shape == (3,) for v in model.tf_variables().values())
+
+
+def test_default_has_no_gamma():
+    model, _ = run(lambda x: slim.batch_norm(x), images((5, 3, 3, 3)))
+    assert list(model.tf_variables()) == ["BatchNorm/beta", "BatchNorm/moving_mean", "BatchNorm/moving_variance"]
+
+
+@pytest.mark.parametrize("shape, kwargs, order", [
+    ((5, 3, 3, 3), {}, "gamma_first"),                                # core (Keras) path
+    ((5, 3, 3, 3), {"fused": False}, "gamma_first"),                  # core, non-fused
+    ((5, 3, 3, 3), {"updates_collections": None}, "beta_first"),      # _fused_batch_norm
+    ((5, 3, 3, 3), {"zero_debias_moving_mean": True}, "beta_first"),  # fused path
+    ((5, 3), {}, "beta_first"),                                       # rank 2 -> fused path
+    ((5, 3), {"fused": False}, "gamma_first"),                        # rank 2 non-fused -> core path
+    ((5, 4, 3), {}, "gamma_first"),                                   # rank 3 -> core path
+    ((5, 4, 3), {"updates_collections": None}, "beta_first"),         # rank 3 -> legacy path
+])
+def test_variable_creation_order_follows_tf_paths(shape, kwargs, order):
+    model, _ = run(lambda x: slim.batch_norm(x, scale=True, **kwargs), images(shape))
+    names = [n.split("/")[-1] for n in model.tf_variables()][:2]
+    assert names == (["gamma", "beta"] if order == "gamma_first" else ["beta", "gamma"])
+
+
+def test_moving_average_variables_are_model_variables():
+    model, _ = run(lambda x: slim.batch_norm(x, scale=True), images((5, 3, 3, 3)))
+    assert len(slim.get_model_variables(model=model)) == 4
+    assert [v.name for v in slim.get_variables_by_name("moving_mean", model=model)] == ["BatchNorm/moving_mean"]
+
+
+def test_zero_debias_variables():
+    model, _ = run(lambda x: slim.batch_norm(x, scale=True, zero_debias_moving_mean=True, fused=False),
+                   images((5, 3, 3, 3)))
+    names = [v.name for v in slim.get_model_variables(model=model)]
+    assert len(names) == 6
+    assert "BatchNorm/BatchNorm/moving_mean/biased" in names
+    assert "BatchNorm/BatchNorm/moving_mean/local_step" in names
+
+
+@pytest.mark.parametrize("param", ["beta", "gamma"])
+def test_param_regularizer(param):
+    reg = lambda x: 0.1 * x.sum()  # noqa: E731
+    model, _ = run(lambda x: slim.batch_norm(x, scale=True, param_regularizers={param: reg}), images((5, 3, 3, 3)))
+    losses = model.regularization_losses()
+    assert len(losses) == 1
+    expected = 0.1 * (3.0 if param == "gamma" else 0.0)
+    torch.testing.assert_close(losses[0], torch.tensor(expected))
+
+
+def test_variables_collections():
+    collections = {"beta": ["beta"], "gamma": ["gamma"], "moving_mean": ["moving_mean"],
+                   "moving_variance": ["moving_variance"]}
+    found = {}
+
+    def fn(x):
+        slim.batch_norm(x, scale=True, variables_collections=collections)
+        for name in collections:
+            found[name] = [v.name for v in slim.get_variables(collection=name)]
+
+    run(fn, images((5, 3, 3, 3)))
+    assert found == {name: [f"BatchNorm/{name}"] for name in collections}
+
+
+def test_reuse_variables():
+    def fn(x):
+        slim.batch_norm(x, scale=True, scope="bn")
+        return slim.batch_norm(x, scale=True, scope="bn", reuse=True)
+
+    model, _ = run(fn, images((5, 3, 3, 3)))
+    assert len(slim.get_variables_by_name("beta", model=model)) == 1
+    assert len(slim.get_variables_by_name("gamma", model=model)) == 1
+    assert len(slim.get_variables_by_suffix("moving_mean", model=model)) == 1
+    assert len(slim.get_variables_by_suffix("moving_variance", model=model)) == 1
+
+
+def test_reuse_updates_twice():
+    x = images((10, 2, 2, 3))
+
+    def fn(x):
+        slim.batch_norm(x, decay=0.5, scope="bn", is_training=True)
+        return slim.batch_norm(x, decay=0.5, scope="bn", reuse=True, is_training=True)
+
+    model, _ = run(fn, x)
+    mean = x.mean(dim=(0, 1, 2))
+    torch.testing.assert_close(model.variable("bn/moving_mean").to_tf(), 0.75 * mean)
+
+
+def test_variables_are_float32_for_half_inputs():
+    model, out = run(lambda x: slim.batch_norm(x, scale=True), images((5, 3, 3, 3)).half())
+    assert out.dtype == torch.float16
+    assert all(v.dtype == torch.float32 for v in model.tf_variables().values())
+
+
+def test_unsupported_options_are_errors():
+    for kwargs in ({"renorm": True}, {"batch_weights": torch.ones(5)}, {"adjustment": lambda s: s}):
+        with pytest.raises(ValueError, match="not supported"):
+            run(lambda x: slim.batch_norm(x, **kwargs), images((5, 3, 3, 3)))
+
+
+# --- values --------------------------------------------------------------------------------------
+
+
+def test_custom_initializer():
+    x = torch.full((5, 3, 3, 3), 9.0)
+    init = {
+        "beta": slim.initializers.constant_initializer(5.0),
+        "gamma": slim.initializers.constant_initializer(2.0),
+        "moving_mean": slim.initializers.constant_initializer(5.0),
+        "moving_variance": slim.initializers.constant_initializer(4.0),
+    }
+    _, out = run(lambda x: slim.batch_norm(x, is_training=False, param_initializers=init, epsilon=0.0, scale=True), x)
+    torch.testing.assert_close(out, x)
+
+
+@pytest.mark.parametrize("data_format", ["NHWC", "NCHW"])
+@pytest.mark.parametrize("fused", [None, True, False])
+def test_none_updates_collections(fused, data_format):
+    """decay 0.1, 10 runs: moving stats reach the batch stats (Bessel-corrected variance when fused)."""
+    shape = (10, 2, 2, 3) if data_format == "NHWC" else (10, 3, 2, 2)
+    x = images(shape, seed=1)
+    axes = (0, 1, 2) if data_format == "NHWC" else (0, 2, 3)
+    mean, var = x.mean(dim=axes), x.var(dim=axes, correction=0)
+    if fused is not False:
+        var = var * 40 / 39
+    model = slim.Model(lambda x: slim.batch_norm(x, decay=0.1, updates_collections=None, fused=fused,
+                                                 data_format=data_format, is_training=True))
+    model.build(x)
+    torch.testing.assert_close(model.variable("BatchNorm/moving_mean").to_tf(), torch.zeros(3))
+    torch.testing.assert_close(model.variable("BatchNorm/moving_variance").to_tf(), torch.ones(3))
+    for _ in range(10):
+        model(x)
+    torch.testing.assert_close(model.variable("BatchNorm/moving_mean").to_tf(), mean)
+    torch.testing.assert_close(model.variable("BatchNorm/moving_variance").to_tf(), var)
+
+
+def test_delayed_update_moving_vars_default_collection():
+    """The default UPDATE_OPS path updates in place as well (there is no graph to defer to)."""
+    x = images((10, 2, 2, 3), seed=2)
+    model = slim.Model(lambda x: slim.batch_norm(x, decay=0.1, is_training=True))
+    for _ in range(10):
+        model(x)
+    torch.testing.assert_close(model.variable("BatchNorm/moving_mean").to_tf(), x.mean(dim=(0, 1, 2)))
+    torch.testing.assert_close(model.variable("BatchNorm/moving_variance").to_tf(),
+                               x.var(dim=(0, 1, 2), correction=1))
+
+
+def test_one_step_update_formula():
+    x = images((4, 3, 3, 2), seed=3)
+    model = slim.Model(lambda x: slim.batch_norm(x, decay=0.9, is_training=True, fused=False))
+    model(x)
+    torch.testing.assert_close(model.variable("BatchNorm/moving_mean").to_tf(), 0.1 * x.mean(dim=(0, 1, 2)))
+    torch.testing.assert_close(model.variable("BatchNorm/moving_variance").to_tf(),
+                               0.9 + 0.1 * x.var(dim=(0, 1, 2), correction=0))
+
+
+def test_eval_does_not_update_moving_vars():
+    model = slim.Model(lambda x: slim.batch_norm(x, decay=0.1, is_training=False))
+    for i in range(10):
+        out = model(images((10, 2, 2, 3), seed=i))
+    torch.testing.assert_close(model.variable("BatchNorm/moving_mean").to_tf(), torch.zeros(3))
+    torch.testing.assert_close(model.variable("BatchNorm/moving_variance").to_tf(), torch.ones(3))
+    x = images((10, 2, 2, 3), seed=9)
+    torch.testing.assert_close(out, x / np.sqrt(1 + 1e-3))
+
+
+def test_train_output_is_normalized_with_batch_statistics():
+    x = images((10, 7, 7, 32), offset=256.0)
+    model = slim.Model(lambda x: slim.batch_norm(x, decay=0.2, updates_collections=None, is_training=True))
+    for _ in range(10):
+        out = model(x)
+    torch.testing.assert_close(out.mean(dim=(0, 1, 2)), torch.zeros(32), atol=1e-3, rtol=0)
+    # biased batch variance in the output: var(out) = var / (var + eps)
+    var = x.var(dim=(0, 1, 2), correction=0)
+    torch.testing.assert_close(out.var(dim=(0, 1, 2), correction=0), var / (var + 1e-3), atol=1e-4, rtol=1e-4)
+    torch.testing.assert_close(model.variable("BatchNorm/moving_mean").to_tf(), x.mean(dim=(0, 1, 2)))
+
+
+def test_is_training_converges_to_eval_output():
+    x = images((10, 2, 2, 3), seed=4)
+    model = slim.Model(lambda x, t: slim.batch_norm(x, decay=0.1, fused=False, is_training=t))
+    before_train = model(x, t=True)
+    for _ in range(30):
+        model(x, t=True)
+    torch.testing.assert_close(model(x, t=False), before_train, atol=1e-5, rtol=1e-5)
+
+
+def test_is_training_as_a_bool_tensor():
+    x = images((10, 2, 2, 3), seed=5)
+    model = slim.Model(lambda x, t: slim.batch_norm(x, decay=0.0, is_training=t))
+    model(x, t=torch.tensor(False))
+    torch.testing.assert_close(model.variable("BatchNorm/moving_mean").to_tf(), torch.zeros(3))
+    model(x, t=torch.tensor(True))
+    torch.testing.assert_close(model.variable("BatchNorm/moving_mean").to_tf(), x.mean(dim=(0, 1, 2)))
+
+
+def test_zero_debias_moving_mean():
+    x = images((10, 3, 3, 3), seed=6)
+    mean = x.mean(dim=(0, 1, 2))
+    model = slim.Model(lambda x: slim.batch_norm(x, decay=0.1, updates_collections=None, zero_debias_moving_mean=True,
+                                                 fused=False, is_training=True))
+    model.build(x)
+    step = model.variable("BatchNorm/BatchNorm/moving_mean/local_step")
+    for i in range(10):
+        assert float(step.to_tf()) == i
+        model(x)
+        torch.testing.assert_close(model.variable("BatchNorm/moving_mean").to_tf(), mean)
+    torch.testing.assert_close(model.variable("BatchNorm/moving_variance").to_tf(),
+                               x.var(dim=(0, 1, 2), correction=0))
+    torch.testing.assert_close(model.variable("BatchNorm/BatchNorm/moving_mean/biased").to_tf(), mean)
+
+
+def test_nhwc_and_nchw_give_the_same_output():
+    x = images((5, 4, 4, 3), seed=7)
+    _, a = run(lambda x: slim.batch_norm(x, scale=True, is_training=True), x)
+    _, b = run(lambda x: slim.batch_norm(x, scale=True, is_training=True, data_format="NCHW"),
+               x.permute(0, 3, 1, 2))
+    torch.testing.assert_close(a, b.permute(0, 2, 3, 1))
+
+
+def test_rank_two_and_activation():
+    x = images((8, 3), seed=8) - 0.5
+    _, out = run(lambda x: slim.batch_norm(x, activation_fn=slim.nn.relu, is_training=True), x)
+    want = ((x - x.mean(0)) / torch.sqrt(x.var(0, correction=0) + 1e-3)).relu()
+    torch.testing.assert_close(out, want, rtol=1e-5, atol=1e-5)
+
+
+def test_outputs_collections_alias():
+    def fn(x):
+        slim.batch_norm(x, outputs_collections="c", scope="bn1")
+        return list(slim.utils.convert_collection_to_dict("c"))
+
+    assert run(fn, images((2, 2, 2, 2)))[1] == ["bn1"]
+
+
+# --- layer_norm ----------------------------------------------------------------------------------
+
+
+def test_layer_norm_values_and_variables():
+    x = images((2, 3, 4), seed=9)
+    model, out = run(lambda x: slim.layer_norm(x), x)
+    assert list(model.tf_variables()) == ["LayerNorm/beta", "LayerNorm/gamma"]
+    assert model.variable("LayerNorm/gamma").tf_shape == (4,)
+    flat = x.reshape(2, -1)
+    want = (flat - flat.mean(1, keepdim=True)) / torch.sqrt(flat.var(1, correction=0, keepdim=True) + 1e-12)
+    torch.testing.assert_close(out, want.reshape(2, 3, 4))
+
+
+def test_layer_norm_axes():
+    x = images((2, 3, 4), seed=10)
+    model, out = run(lambda x: slim.layer_norm(x, begin_norm_axis=-1, begin_params_axis=1, center=False), x)
+    assert list(model.tf_variables()) == ["LayerNorm/gamma"]
+    assert model.variable("LayerNorm/gamma").tf_shape == (3, 4)
+    want = (x - x.mean(-1, keepdim=True)) / torch.sqrt(x.var(-1, correction=0, keepdim=True) + 1e-12)
+    torch.testing.assert_close(out, want)
+    with pytest.raises(ValueError, match="LayerNorm"):
+        run(lambda x: slim.layer_norm(x, begin_norm_axis=5), x)
