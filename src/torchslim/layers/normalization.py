@@ -9,13 +9,14 @@ the biased one, as TF's non-fused path does. There is no graph to defer updates 
 
 from __future__ import annotations
 
+import weakref
 from typing import Callable, Optional
 
 import torch
 import torch.nn.functional as F
 
 from torchslim import initializers, utils
-from torchslim.arg_scope import add_arg_scope
+from torchslim.arg_scope import add_arg_scope, arg_scope_func_key, current_arg_scope
 from torchslim.layers.common import check_rank, scope_label, variable_collections
 from torchslim.variables import GraphKeys, current_call, model_variable, variable_scope
 
@@ -235,3 +236,139 @@ def layer_norm(inputs: torch.Tensor, center: bool = True, scale: bool = True, ac
         if activation_fn is not None:
             outputs = activation_fn(outputs)
         return utils.collect_named_outputs(outputs_collections, sc.name, outputs)
+
+
+# --------------------------------------------------------------------------------------------------
+# Inference fast path: a convolution followed by batch_norm runs as one convolution.
+
+_FOLDABLE_KWARGS = frozenset((
+    "decay", "center", "scale", "epsilon", "activation_fn", "param_initializers", "param_regularizers",
+    "updates_collections", "is_training", "reuse", "variables_collections", "outputs_collections", "trainable",
+    "batch_weights", "fused", "data_format", "zero_debias_moving_mean", "scope", "renorm", "renorm_clipping",
+    "renorm_decay", "adjustment"))
+
+# id(weights) -> (weakref to weights, key, folded weights, folded bias); an entry goes when its weights do.
+_FOLD_CACHE: dict = {}
+
+
+def _fold_key(weights, params, epsilon):
+    key = [epsilon, weights.device, weights.dtype]
+    for t in (weights, params["gamma"], params["beta"], params["moving_mean"], params["moving_variance"]):
+        key.append(None if t is None else (id(t), t.data_ptr(), t._version))
+    return tuple(key)
+
+
+def _fold(weights, params, epsilon):
+    """``w * gamma / sqrt(var + eps)`` and ``beta - mean * gamma / sqrt(var + eps)``, in float32."""
+    var = params["moving_variance"].float()
+    scale = torch.rsqrt(var + epsilon)
+    if params["gamma"] is not None:
+        scale = scale * params["gamma"].float()
+    bias = -params["moving_mean"].float() * scale
+    if params["beta"] is not None:
+        bias = bias + params["beta"].float()
+    shape = (-1,) + (1,) * (weights.dim() - 1)
+    folded = (weights.float() * scale.reshape(shape)).to(weights.dtype)
+    return folded, bias.to(weights.dtype)
+
+
+def folded_weights(weights: torch.Tensor, params: dict, epsilon: float):
+    """The folded ``(weights, bias)`` of a convolution + inference BatchNorm, cached per layer.
+
+    The cache entry is keyed by each tensor's identity, storage pointer and ``_version`` counter
+    (bumped by every in-place change: optimizer steps, ``load_state_dict``, ``assign_tf``), and by
+    epsilon, device and dtype, so it is recomputed whenever a parameter changes. While
+    ``torch.compile`` traces, the fold is computed in the graph instead (no cache).
+    """
+    if torch.compiler.is_compiling():
+        return _fold(weights, params, epsilon)
+    try:
+        key = _fold_key(weights, params, epsilon)
+    except RuntimeError:  # inference tensors have no version counter
+        return _fold(weights, params, epsilon)
+    ident = id(weights)
+    hit = _FOLD_CACHE.get(ident)
+    if hit is not None and hit[0]() is weights and hit[1] == key:
+        return hit[2], hit[3]
+    with torch.no_grad():
+        folded, bias = _fold(weights, params, epsilon)
+    ref = weakref.ref(weights, lambda _, ident=ident: _FOLD_CACHE.pop(ident, None))
+    _FOLD_CACHE[ident] = (ref, key, folded, bias)
+    return folded, bias
+
+
+def _needs_param_grads(weights, params) -> bool:
+    if not torch.is_grad_enabled():
+        return False
+    return weights.requires_grad or any(params[n] is not None and params[n].requires_grad for n in ("gamma", "beta"))
+
+
+def conv_with_batch_norm(conv: Callable, x: torch.Tensor, weights: torch.Tensor, channels_first: bool,
+                         normalizer_params: Optional[dict]):
+    """``batch_norm(conv(x, weights))`` as one convolution with folded weights, when that is exact.
+
+    Called by the convolution layers when their ``normalizer_fn`` is :func:`batch_norm`. The BN
+    arguments are what ``batch_norm`` itself would get (its ``arg_scope`` defaults under
+    ``normalizer_params``); its variables are created or found exactly as ``batch_norm`` does, in
+    the same scope, order and collections. The fold happens only when
+
+    * the BN is in inference (``is_training`` resolves to False: explicit False, or None in
+      ``model.eval()``), with no zero-debiasing, renorm or batch weights, and its channel axis is
+      the convolution's; and
+    * no gradient to the parameters is needed: autograd is off (``torch.no_grad()`` /
+      ``torch.inference_mode()``), or none of the kernel, ``gamma``, ``beta`` requires grad.
+      (Gradients to the *inputs* still flow through the folded convolution.)
+
+    When the BN would run in inference but gradients to the parameters are needed, the
+    convolution and ``F.batch_norm`` run separately (the plain path, sharing this code).
+
+    Args:
+      conv: ``conv(x, weights, bias) -> channels-first output``.
+      x: the channels-first input.
+      weights: the kernel (PyTorch layout).
+      channels_first: the layer's data format.
+      normalizer_params: the conv's ``normalizer_params``.
+
+    Returns:
+      The output in the layer's data format (after BN's own ``activation_fn``), or None when the
+      fast path does not apply (the caller then calls ``batch_norm`` as usual; nothing was created).
+    """
+    scoped = current_arg_scope().get(_BN_KEY)
+    kw = dict(scoped) if scoped else {}
+    if normalizer_params:
+        kw.update(normalizer_params)
+    get = kw.get
+    if (not kw.keys() <= _FOLDABLE_KWARGS or get("batch_weights") is not None or get("renorm")
+            or get("adjustment") is not None or get("zero_debias_moving_mean")):
+        return None
+    data_format = get("data_format", "NHWC")
+    if data_format not in ("NHWC", "NCHW") or (data_format == "NCHW") != channels_first:
+        return None
+    if x.dim() == 3 and channels_first:  # batch_norm's NCHW channel axis for rank 3 is the last one
+        return None
+    scope = get("scope")
+    label = scope_label(scope, "BatchNorm")
+    if resolve_is_training(get("is_training"), label):
+        return None
+    with variable_scope(scope, "BatchNorm", [x], reuse=get("reuse")) as sc:
+        rank = x.dim()
+        params = _bn_variables(int(weights.shape[0]), get("center", True), get("scale", False),
+                               get("param_initializers") or {}, get("param_regularizers") or {},
+                               get("variables_collections"), get("trainable", True),
+                               _param_order(rank, get("fused"), get("updates_collections", GraphKeys.UPDATE_OPS),
+                                            False))
+        epsilon = get("epsilon", 0.001)
+        if _needs_param_grads(weights, params):
+            y = F.batch_norm(conv(x, weights, None), params["moving_mean"], params["moving_variance"],
+                             params["gamma"], params["beta"], False, 0.0, epsilon)
+        else:
+            folded, bias = folded_weights(weights, params, epsilon)
+            y = conv(x, folded, bias)
+        outputs = y if channels_first else y.permute(0, *range(2, rank), 1)
+        activation_fn = get("activation_fn")
+        if activation_fn is not None:
+            outputs = activation_fn(outputs)
+        return utils.collect_named_outputs(get("outputs_collections"), sc.name, outputs)
+
+
+_BN_KEY = arg_scope_func_key(batch_norm)
