@@ -6,6 +6,7 @@ the one exercised) and checks what it prints.
 
 from __future__ import annotations
 
+import re
 import runpy
 import sys
 from pathlib import Path
@@ -58,3 +59,24 @@ def test_plain_residual_network_trains(capsys):
                       capsys=capsys)
     assert "step 2: total loss" in out
     assert "test accuracy after 3 steps:" in out
+
+
+def test_resnet_v2_timing_small(capsys):
+    out = run_example("resnet_v2_152_timing.py", "--depth", "50", "--batch-size", "1", "--image-size", "32",
+                      "--num-batches", "2", "--burn-in", "1", capsys=capsys)
+    assert "resnet_v2_50: 272 variables" in out
+    assert re.search(r": Forward across 2 steps, \d+\.\d{3} \+/- \d+\.\d{3} sec / batch", out), out
+
+
+@pytest.mark.slow
+def test_resnet_v2_152_timing(capsys):
+    out = run_example("resnet_v2_152_timing.py", "--batch-size", "1", "--image-size", "64",
+                      "--num-batches", "2", "--burn-in", "1", capsys=capsys)
+    assert "resnet_v2_152: 816 variables" in out
+    assert "Forward across 2 steps" in out
+
+
+def test_resnet_v2_101_dense(capsys):
+    out = run_example("resnet_v2_101_dense.py", "--image-size", "33", capsys=capsys)
+    assert "resnet_v2_101/block4     [1, 3, 3, 2048]" in out    # (33 - 1) / 16 + 1
+    assert "net (logits) [1, 3, 3, 21]" in out
