@@ -1,0 +1,181 @@
+"""nets_factory: TF-Slim's name -> network / arg scope maps, get_network_fn, and create()."""
+
+from __future__ import annotations
+
+import importlib.util
+import subprocess
+import sys
+
+import pytest
+import torch
+
+import torchslim as slim
+from torchslim.nets import nets_factory, resnet_utils, resnet_v1, resnet_v2
+
+RESNETS = [f"resnet_{v}_{d}" for v in ("v1", "v2") for d in (18, 34, 50, 101, 152, 200)]
+
+
+def _has(module: str) -> bool:
+    return importlib.util.find_spec(f"torchslim.nets.{module}") is not None
+
+
+def test_resnets_are_registered():
+    for name in RESNETS:
+        version, depth = name.split("_")[1:]
+        module = resnet_v1 if version == "v1" else resnet_v2
+        assert nets_factory.networks_map[name] is getattr(module, name)
+        assert nets_factory.arg_scopes_map[name] is resnet_utils.resnet_arg_scope
+    assert set(RESNETS) <= set(nets_factory.list_networks())
+
+
+def test_list_networks_natural_order_and_only_installed():
+    names = nets_factory.list_networks()
+    assert names[names.index("resnet_v1_18"):names.index("resnet_v1_200") + 1] == [
+        "resnet_v1_18", "resnet_v1_34", "resnet_v1_50", "resnet_v1_101", "resnet_v1_152", "resnet_v1_200"]
+    for name in ("inception_resnet_v1", "inception_resnet_v2"):
+        assert (name in names) == _has(name)
+    assert names == [n for n in names if n in nets_factory.networks_map]
+    assert len(nets_factory.networks_map) == len(names)
+
+
+def test_unknown_name():
+    with pytest.raises(ValueError, match="Name of network unknown resnet_v3_50"):
+        nets_factory.get_network_fn("resnet_v3_50", 10)
+    with pytest.raises(ValueError, match="Name of network unknown nope"):
+        nets_factory.create("nope")
+    assert "nope" not in nets_factory.networks_map
+    with pytest.raises(KeyError):
+        nets_factory.networks_map["nope"]
+
+
+def test_importing_the_factory_imports_no_net():
+    code = ("import sys; from torchslim.nets import nets_factory; "
+            "print(sorted(m for m in sys.modules if m.startswith('torchslim.nets.')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "['torchslim.nets.nets_factory']"
+
+
+def test_maps_accept_new_entries():
+    def tiny(images, num_classes=None, is_training=True):
+        return slim.conv2d(images, num_classes, [1, 1], scope="tiny"), {}
+
+    nets_factory.networks_map["tiny"] = tiny
+    nets_factory.arg_scopes_map["tiny"] = lambda weight_decay=0.0: resnet_utils.resnet_arg_scope(weight_decay)
+    try:
+        assert "tiny" in nets_factory.list_networks()
+        fn = nets_factory.get_network_fn("tiny", 3)
+        out, _ = slim.Model(fn)(torch.rand(1, 2, 2, 5))
+        assert out.shape == (1, 2, 2, 3)
+    finally:
+        del nets_factory.networks_map["tiny"]
+        del nets_factory.arg_scopes_map["tiny"]
+    assert "tiny" not in nets_factory.list_networks()
+
+
+def test_get_network_fn_resnet():
+    fn = nets_factory.get_network_fn("resnet_v1_18", num_classes=7, weight_decay=0.01)
+    assert fn.default_image_size == 224
+    assert fn.__name__ == "resnet_v1_18"
+    model = slim.Model(fn)
+    logits, end_points = model(torch.rand(2, 64, 64, 3))
+    assert logits.shape == (2, 7)
+    assert "resnet_v1_18/logits" in end_points
+    # TF's factory default: is_training=False, so the moving statistics stay put in a training call.
+    mean = model.variable("resnet_v1_18/conv1/BatchNorm/moving_mean").to_tf()
+    assert torch.equal(mean, torch.zeros_like(mean))
+    # The arg scope's weight decay reaches every conv kernel.
+    w = model.variable("resnet_v1_18/conv1/weights")
+    assert len(model.regularization_losses()) == sum(n.endswith("/weights") for n in model.tf_variables())
+    torch.testing.assert_close(model.regularization_losses()[0], 0.01 * w.to_tf().square().sum() / 2)
+
+
+def test_get_network_fn_passes_extra_kwargs_and_replaces_outer_arg_scope():
+    fn = nets_factory.get_network_fn("resnet_v2_18", None, is_training=True)
+
+    def outer(images):
+        # The factory enters its own arg scope (a dict), which replaces this one, as in TF-Slim.
+        with slim.arg_scope([slim.conv2d], activation_fn=None, normalizer_fn=None):
+            return fn(images, global_pool=False, output_stride=8, scope="seg")
+
+    model = slim.Model(outer)
+    net, end_points = model(torch.rand(1, 65, 65, 3))
+    assert net.shape == (1, 9, 9, 512)
+    assert "seg/block4" in end_points
+    assert "seg/block1/unit_1/basic_v2/conv1/BatchNorm/gamma" in model.tf_variables()
+    mean = model.variable("seg/postnorm/moving_mean").to_tf()
+    assert not torch.equal(mean, torch.zeros_like(mean))  # is_training=True updated it
+
+
+def test_create_resnet_follows_train_eval():
+    model = nets_factory.create("resnet_v1_18", num_classes=5, weight_decay=1e-4)
+    assert isinstance(model, slim.Model)
+    assert model.default_image_size == 224
+    x = torch.rand(2, 32, 32, 3)
+    model.eval()
+    with torch.no_grad():
+        logits, end_points = model(x)
+    assert logits.shape == (2, 5)
+    name = "resnet_v1_18/conv1/BatchNorm/moving_mean"
+    mean = model.variable(name).to_tf()
+    assert torch.equal(mean, torch.zeros_like(mean))
+    model.train()
+    model(x)
+    assert not torch.equal(model.variable(name).to_tf(), mean)
+    assert len(model.regularization_losses()) == 21  # conv1, 16 unit convs, 3 shortcuts, logits
+
+
+def test_create_binds_kwargs_and_keeps_outer_arg_scope():
+    # The net's arg scope is taken on top of the one active at create(): with is_training=None the
+    # outer batch-norm setting decides, whatever model.train() says.
+    with slim.arg_scope([slim.batch_norm], is_training=False):
+        model = nets_factory.create("resnet_v2_18", None, global_pool=False, output_stride=16, scope="features")
+    model.train()
+    net, end_points = model(torch.rand(1, 65, 65, 3))
+    assert net.shape == (1, 5, 5, 512)
+    assert next(iter(model.tf_variables())) == "features/conv1/weights"
+    mean = model.variable("features/postnorm/moving_mean").to_tf()
+    assert torch.equal(mean, torch.zeros_like(mean))
+    assert model.regularization_losses() == []  # weight_decay=0.0 adds no loss, as TF
+
+
+def test_create_fixed_is_training():
+    model = nets_factory.create("resnet_v2_18", 3, is_training=False)
+    model.train()
+    model(torch.rand(2, 32, 32, 3))
+    mean = model.variable("resnet_v2_18/postnorm/moving_mean").to_tf()
+    assert torch.equal(mean, torch.zeros_like(mean))
+
+
+@pytest.mark.skipif(not _has("inception_resnet_v2"), reason="inception_resnet_v2 not installed")
+def test_inception_resnet_v2_entry():
+    from torchslim.nets import inception_resnet_v2
+
+    assert nets_factory.networks_map["inception_resnet_v2"] is inception_resnet_v2.inception_resnet_v2
+    assert nets_factory.arg_scopes_map["inception_resnet_v2"] is inception_resnet_v2.inception_resnet_v2_arg_scope
+    fn = nets_factory.get_network_fn("inception_resnet_v2", 11)
+    assert fn.default_image_size == 299
+    model = nets_factory.create("inception_resnet_v2", 11)
+    assert model.default_image_size == 299
+    model.eval()
+    with torch.no_grad():
+        logits, end_points = model(torch.rand(1, 75, 75, 3), create_aux_logits=False)
+    assert logits.shape == (1, 11)
+
+
+@pytest.mark.skipif(not _has("inception_resnet_v1"), reason="inception_resnet_v1 not installed")
+def test_inception_resnet_v1_entry_maps_num_classes_to_the_embedding_size():
+    from torchslim.nets import inception_resnet_v1
+
+    assert nets_factory.arg_scopes_map["inception_resnet_v1"] is inception_resnet_v1.inception_resnet_v1_arg_scope
+    net = nets_factory.networks_map["inception_resnet_v1"]
+    assert net.default_image_size == inception_resnet_v1.inception_resnet_v1.default_image_size
+    model = nets_factory.create("inception_resnet_v1", 64)
+    model.eval()
+    with torch.no_grad():
+        prelogits, end_points = model(torch.rand(1, 80, 80, 3))
+    assert prelogits.shape == (1, 64)
+    assert "InceptionResnetV1/Bottleneck/weights" in model.tf_variables()
+    assert model.variable("InceptionResnetV1/Bottleneck/weights").tf_shape == (1792, 64)
+    default = nets_factory.create("inception_resnet_v1")
+    with torch.no_grad():
+        assert default.eval()(torch.rand(1, 80, 80, 3))[0].shape == (1, 128)
