@@ -69,7 +69,7 @@ then ``global_pool``, ``<scope>/logits``, ``<scope>/spatial_squeeze``, ``predict
 from __future__ import annotations
 
 import contextlib
-from typing import Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import torch
 
