@@ -23,13 +23,11 @@ updating its moving averages in training calls (no ``UPDATE_OPS``).
 """
 
 import argparse
-from importlib import resources
 
-import numpy as np
 import torch
-import torch.nn.functional as F
 
 import torchslim as slim
+from torchslim.train.data import load_digits
 
 
 def residual_block(net, filters, kernel_size, stride, projection_shortcut=False, scope=None):
@@ -71,17 +69,6 @@ def residual_network(inputs, num_classes=1000, weight_decay=1e-4, batch_norm_dec
     return x
 
 
-def load_digits(image_size):
-    """The embedded UCI digits as NHWC float images in [0, 1], upsampled and made RGB."""
-    with resources.files('torchslim').joinpath('train/data/digits.npz').open('rb') as f:
-        data = np.load(f)
-        images, labels = data['images'], data['labels']
-    images = torch.from_numpy(images).float().div(16.0)[:, None]  # [N, 1, 8, 8]
-    images = F.interpolate(images, size=(image_size, image_size), mode='bilinear', align_corners=False)
-    images = images.permute(0, 2, 3, 1).expand(-1, -1, -1, 3).contiguous()
-    return images, torch.from_numpy(labels).long()
-
-
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--batch-size', type=int, default=32)
@@ -103,15 +90,14 @@ def main(argv=None):
     print('   ...')
 
     if args.steps > 0:
-        images, labels = load_digits(args.image_size)
-        train_x, train_y = images[:1500], labels[:1500]
-        test_x, test_y = images[1500:], labels[1500:]
+        train = load_digits('train', image_size=args.image_size, channels=3)       # NHWC, in [-1, 1]
+        held_out = load_digits('validation', image_size=args.image_size, channels=3)
         optimizer = torch.optim.SGD(model.parameters(), lr=args.learning_rate, momentum=0.9)
         model.train()
         for step in range(args.steps):
-            idx = torch.randint(0, len(train_x), (args.batch_size,))
-            logits = model(train_x[idx])
-            slim.losses.sparse_softmax_cross_entropy(logits, train_y[idx])
+            images, labels = train.batch(torch.randint(0, len(train), (args.batch_size,)))
+            logits = model(images)
+            slim.losses.sparse_softmax_cross_entropy(logits, labels)
             total_loss = slim.losses.get_total_loss()  # cross entropy + L2 weight decay
             optimizer.zero_grad()
             total_loss.backward()
@@ -120,8 +106,8 @@ def main(argv=None):
                 print('step %d: total loss %.4f' % (step, total_loss.item()))
         model.eval()  # BatchNorm now uses its moving averages
         with torch.no_grad():
-            accuracy = (model(test_x).argmax(1) == test_y).float().mean().item()
-        print('test accuracy after %d steps: %.3f' % (args.steps, accuracy))
+            accuracy = (model(held_out.images).argmax(1) == held_out.labels).float().mean().item()
+        print('held-out accuracy after %d steps: %.3f' % (args.steps, accuracy))
     else:
         model.eval()
         with torch.no_grad():

@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import torch
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
@@ -58,7 +59,7 @@ def test_plain_residual_network_trains(capsys):
     out = run_example("plain_residual_network.py", "--steps", "3", "--image-size", "16", "--batch-size", "8",
                       capsys=capsys)
     assert "step 2: total loss" in out
-    assert "test accuracy after 3 steps:" in out
+    assert "held-out accuracy after 3 steps:" in out
 
 
 def test_resnet_v2_timing_small(capsys):
@@ -80,3 +81,60 @@ def test_resnet_v2_101_dense(capsys):
     out = run_example("resnet_v2_101_dense.py", "--image-size", "33", capsys=capsys)
     assert "resnet_v2_101/block4     [1, 3, 3, 2048]" in out    # (33 - 1) / 16 + 1
     assert "net (logits) [1, 3, 3, 21]" in out
+
+
+def test_facenet_embeddings(capsys):
+    out = run_example("facenet_embeddings.py", "--image-size", "75", capsys=capsys)  # the smallest input
+    assert "InceptionResnetV1: 490 variables" in out
+    assert "Mixed_8b           [2, 1, 1, 1792]" in out
+    assert "embeddings [2, 512] norms ['1.0000', '1.0000']" in out
+    assert re.search(r"distance between the two images: \d\.\d{4}", out)
+
+
+@pytest.mark.slow
+def test_facenet_embeddings_from_checkpoint(tmp_path, capsys):
+    """--checkpoint and --images: a checkpoint written with facenet's names restores into the example."""
+    _needs_checkpoint_api()
+    import numpy as np
+    import torchslim as slim
+    from torchslim.nets import inception_resnet_v1
+
+    model = slim.Model(inception_resnet_v1.inference, keep_probability=1.0, phase_train=False,
+                       bottleneck_layer_size=512).build(torch.zeros(1, 75, 75, 3))
+    prefix = model.save_checkpoint(str(tmp_path / "model-20180402-114759.ckpt-275"))
+    for i in range(2):
+        np.save(tmp_path / f"face{i}.npy", np.random.default_rng(i).uniform(0, 255, (80, 80, 3)))
+    out = run_example("facenet_embeddings.py", "--image-size", "75", "--checkpoint", prefix,
+                      "--images", str(tmp_path / "face0.npy"), str(tmp_path / "face1.npy"), capsys=capsys)
+    assert "embeddings [2, 512]" in out
+
+
+def _needs_checkpoint_api():
+    import torchslim as slim
+    import torchslim.checkpoint
+
+    if not (hasattr(slim, "assign_from_checkpoint") and hasattr(torchslim.checkpoint, "save_checkpoint")):
+        pytest.skip("slim.assign_from_checkpoint / checkpoint.save_checkpoint have not landed yet")
+
+
+def test_finetune_from_stand_in_checkpoint(tmp_path, capsys):
+    _needs_checkpoint_api()
+    out = run_example("finetune_from_checkpoint.py", "--steps", "3", "--batch-size", "8",
+                      "--output", str(tmp_path / "finetuned.ckpt"), capsys=capsys)
+    assert "wrote a stand-in pretrained checkpoint" in out
+    assert "step 2: total loss" in out
+    assert (tmp_path / "finetuned.ckpt.index").is_file()
+
+
+def test_finetune_from_tf_slim_fixture(fixtures_dir, tmp_path, capsys):
+    """Starts from the checkpoint the real TF-Slim wrote for resnet_v2_small."""
+    _needs_checkpoint_api()
+    checkpoint = fixtures_dir / "resnet_v2_small" / "model.ckpt"
+    if not (fixtures_dir / "resnet_v2_small" / "model.ckpt.index").is_file():
+        pytest.skip("fixture resnet_v2_small is absent")
+    out = run_example("finetune_from_checkpoint.py", "--checkpoint", str(checkpoint), "--steps", "2",
+                      "--batch-size", "8", "--trainable-scopes", "resnet_v2_small/logits",
+                      "--output", str(tmp_path / "finetuned.ckpt"), capsys=capsys)
+    assert "stand-in" not in out
+    assert "training 2 of " in out            # logits/weights and logits/biases
+    assert "held-out accuracy after 2 steps" in out
