@@ -215,7 +215,8 @@ def test_aux_logits_at_half_size():
         model = slim.Model(irv2.inception_resnet_v2, num_classes=1000)
     logits, end_points = model(_meta(2, 150))
     assert tuple(end_points["AuxLogits"].shape) == (2, 1000)
-    assert model.variable("InceptionResnetV2/AuxLogits/Conv2d_2a_5x5/weights").tf_shape == (1, 1, 128, 768)  # 7x7 -> 5x5/3 pool -> 1x1
+    # PreAuxLogits is 7x7 at 150x150; the 5x5/3 pool leaves 1x1, so the "5x5" conv is 1x1.
+    assert model.variable("InceptionResnetV2/AuxLogits/Conv2d_2a_5x5/weights").tf_shape == (1, 1, 128, 768)
 
 
 def test_train_and_eval_with_reuse():
