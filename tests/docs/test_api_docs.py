@@ -111,7 +111,10 @@ def test_links_resolve(built):
                 continue
             if anchor and anchor not in pages[target_page].ids:
                 broken.append(f"{page.relative_to(out)}: {href} (no such anchor)")
-    assert not broken, "broken links in the API reference:\n" + "\n".join(sorted(set(broken)))
+    assert not broken, (
+        "broken links in the API reference (a missing anchor usually means a docstring names, in "
+        "backticks, a member pdoc links but does not render, such as one inherited from torch; name "
+        "it in full, e.g. `torch.nn.Module.load_state_dict`):\n" + "\n".join(sorted(set(broken))))
 
 
 def _resolve_dotted(name: str) -> bool:
