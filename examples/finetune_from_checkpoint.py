@@ -57,7 +57,7 @@ def main(argv=None):
     parser.add_argument('--output', help='where to write the fine-tuned TF checkpoint (default: a temp dir)')
     parser.add_argument('--trainable-scopes', nargs='*', default=None,
                         help='train only variables under these scopes (default: all)')
-    parser.add_argument('--steps', type=int, default=100)
+    parser.add_argument('--steps', type=int, default=300)
     parser.add_argument('--batch-size', type=int, default=32)
     parser.add_argument('--image-size', type=int, default=32)
     parser.add_argument('--learning-rate', type=float, default=0.1)
@@ -65,7 +65,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     torch.manual_seed(0)
     workdir = tempfile.mkdtemp(prefix='finetune_')
-    example = torch.zeros(1, args.image_size, args.image_size, 3)
+    example = torch.zeros(2, args.image_size, args.image_size, 3)
 
     checkpoint = args.checkpoint
     if checkpoint is None:
