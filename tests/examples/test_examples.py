@@ -69,7 +69,6 @@ def test_resnet_v2_timing_small(capsys):
     assert re.search(r": Forward across 2 steps, \d+\.\d{3} \+/- \d+\.\d{3} sec / batch", out), out
 
 
-@pytest.mark.slow
 def test_resnet_v2_152_timing(capsys):
     out = run_example("resnet_v2_152_timing.py", "--batch-size", "1", "--image-size", "64",
                       "--num-batches", "2", "--burn-in", "1", capsys=capsys)
@@ -91,7 +90,6 @@ def test_facenet_embeddings(capsys):
     assert re.search(r"distance between the two images: \d\.\d{4}", out)
 
 
-@pytest.mark.slow
 def test_facenet_embeddings_from_checkpoint(tmp_path, capsys):
     """--checkpoint and --images: a checkpoint written with facenet's names restores into the example."""
     _needs_checkpoint_api()
