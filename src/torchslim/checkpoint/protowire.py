@@ -32,7 +32,10 @@ def read_varint(buf, pos: int, end: int, path=None, max_bytes: int = 10) -> tupl
     Raises:
         CheckpointError: if truncated, longer than ``max_bytes`` or out of range.
     """
-    end = min(end, len(buf))
+    if end > len(buf):
+        end = len(buf)
+    if pos < end and buf[pos] < 0x80:                   # fast path: one-byte varint
+        return buf[pos], pos + 1
     value = 0
     shift = 0
     for i in range(max_bytes):
@@ -63,10 +66,15 @@ def iter_fields(buf, start: int, end: int, path=None, what: str = "message") -> 
     Raises:
         CheckpointError: on truncation, group wire types or field number 0.
     """
-    end = min(end, len(buf))
+    if end > len(buf):
+        end = len(buf)
     pos = start
     while pos < end:
-        key, pos = read_varint(buf, pos, end, path)
+        key = buf[pos]
+        if key < 0x80:
+            pos += 1
+        else:
+            key, pos = read_varint(buf, pos, end, path)
         field, wire = key >> 3, key & 7
         if field == 0:
             raise CheckpointError(path, f"bad {what}: field number 0")
