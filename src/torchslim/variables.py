@@ -555,6 +555,8 @@ def _get_variable(
     if existing is not None and store.built and full not in used and scope.reuse is not True:
         if shape is not None and tuple(shape) != existing.tf_shape:
             _check_shape(full, shape, existing)
+        if existing.layout != layout:
+            _check_layout(full, layout, existing)
         used.add(full)
         return existing
     if full in used and scope.reuse is None:
@@ -575,10 +577,21 @@ def _get_variable(
                 "with the same scopes, on every call."
             )
         existing = _create(state, full, shape, dtype, initializer, regularizer, trainable, collections, layout)
-    elif shape is not None:
-        _check_shape(full, shape, existing)
+    else:
+        if shape is not None:
+            _check_shape(full, shape, existing)
+        _check_layout(full, layout, existing)
     used.add(full)
     return existing
+
+
+def _check_layout(full: str, layout: str, existing: SlimVariable) -> None:
+    if layout != existing.layout:
+        raise ValueError(
+            f"Trying to share variable {full} with layout {layout!r}, but it was created with layout "
+            f"{existing.layout!r}: create it with slim.variable(..., layout={layout!r}) to share it with "
+            "this layer."
+        )
 
 
 def _check_shape(full: str, shape: Sequence[int], existing: SlimVariable) -> None:
