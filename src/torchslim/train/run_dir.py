@@ -149,7 +149,8 @@ def _write(logdir, model, optimizer, step, max_to_keep, extra) -> str:
     tensors = model_tensors(model)
     tensors["global_step"] = np.asarray(int(step), dtype=np.int64)
     _ckpt.write_checkpoint(prefix, tensors)
-    for old in _ckpt.update_checkpoint_state(logdir, prefix, max_to_keep=max_to_keep or None):
+    # The state file takes paths relative to its directory (or absolute), not to the working directory.
+    for old in _ckpt.update_checkpoint_state(logdir, os.path.abspath(prefix), max_to_keep=max_to_keep or None):
         with contextlib.suppress(FileNotFoundError):
             os.unlink(train_state_path(old))
     log.info("saved checkpoint %s", prefix)
