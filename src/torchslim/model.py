@@ -73,7 +73,47 @@ class Model(nn.Module):
         return self.variable_store.built
 
     def forward(self, *inputs: Any, **kwargs: Any) -> Any:
+        compiled = self.__dict__.get("_compiled_calls")
+        if compiled is not None and not torch.compiler.is_compiling():
+            return compiled(inputs, kwargs)
         return self._run(inputs, kwargs, dry_run=False)
+
+    def compile(self, mode: Optional[str] = "inference", **kwargs: Any) -> "Model":
+        """Runs later calls through ``torch.compile`` (returns ``self``; ``mode=None`` undoes it).
+
+        Layers find their variables and arg scopes through context variables, which TorchDynamo
+        cannot trace. So each call's tensor program is captured first with a non-strict
+        ``torch.export`` (the Python runs for real, so ``arg_scope``, scopes and the
+        ``is_training`` logic work unchanged; parameters and buffers stay the model's own
+        tensors), and that graph is what ``torch.compile`` compiles. One graph is kept per *call
+        signature*: input shapes, dtypes and devices, non-tensor arguments, ``model.training``,
+        whether autograd is on, and the ``autocast`` state (``torch.autocast`` around the call
+        applies inside the compiled graph). A new signature exports and compiles again (tens of
+        seconds for a ResNet on CPU). An unbuilt model is built first (:meth:`build`).
+
+        Modes:
+          ``'inference'``: under ``torch.no_grad()`` / ``inference_mode`` the weights are frozen
+            into the graph (inductor ``freezing``: constant-folded BatchNorm, pre-packed conv
+            weights); the signature then includes every parameter's and buffer's version counter,
+            so changing a weight (optimizer step, ``load_state_dict``, ``assign_tf``) recompiles
+            rather than using stale values. With autograd on, nothing is frozen.
+          ``'training'``: nothing frozen; the graph updates BatchNorm's moving statistics in
+            place and is differentiable, for ``loss.backward()`` and any optimizer.
+          anything else (``'default'``, ``'max-autotune'``, ...): passed to ``torch.compile`` as
+            its ``mode``, nothing frozen.
+
+        Args:
+          mode: see above; None removes the compilation.
+          **kwargs: more ``torch.compile`` arguments (``backend``, ``options``, ``dynamic``...).
+
+        Returns:
+          self.
+        """
+        if mode is None:
+            self.__dict__.pop("_compiled_calls", None)
+        else:
+            self.__dict__["_compiled_calls"] = _CompiledCalls(self, mode, kwargs)
+        return self
 
     def build(self, *inputs: Any, **kwargs: Any) -> "Model":
         """Creates the variables by running the function once without gradients or state updates.
@@ -156,3 +196,72 @@ class Model(nn.Module):
     def extra_repr(self) -> str:
         name = getattr(self._fn, "__name__", type(self._fn).__name__)
         return f"fn={name}, variables={len(self.variable_store.variables)}"
+
+
+class _EagerCall(nn.Module):
+    """What ``torch.export`` traces: the model's eager call (parameters under ``model.``)."""
+
+    def __init__(self, model: Model):
+        super().__init__()
+        self.model = model
+
+    def forward(self, *inputs: Any, **kwargs: Any) -> Any:
+        return self.model._run(inputs, kwargs, dry_run=False)
+
+
+def _signature(value: Any) -> Any:
+    if isinstance(value, torch.Tensor):
+        return ("T", tuple(value.shape), value.dtype, value.device, value.requires_grad)
+    if isinstance(value, (list, tuple)):
+        return (type(value).__name__,) + tuple(_signature(v) for v in value)
+    if isinstance(value, dict):
+        return ("dict",) + tuple((k, _signature(v)) for k, v in sorted(value.items(), key=lambda kv: str(kv[0])))
+    try:
+        hash(value)
+        return value
+    except TypeError:
+        return ("id", id(value))
+
+
+class _CompiledCalls:
+    """The compiled graphs of a :class:`Model`, one per call signature (see :meth:`Model.compile`)."""
+
+    def __init__(self, model: Model, mode: str, kwargs: Dict[str, Any]):
+        self.model = model
+        self.mode = mode
+        self.kwargs = dict(kwargs)
+        self.graphs: Dict[Any, Callable] = {}
+
+    def _options(self, freeze: bool) -> Dict[str, Any]:
+        kwargs = dict(self.kwargs)
+        if self.mode not in ("inference", "training"):
+            kwargs.setdefault("mode", self.mode)
+        if freeze:
+            options = dict(kwargs.get("options") or {})
+            options.setdefault("freezing", True)
+            kwargs["options"] = options
+        return kwargs
+
+    def __call__(self, inputs, kwargs):
+        model = self.model
+        if not model.built:
+            model.build(*inputs, **kwargs)
+        grad = torch.is_grad_enabled()
+        device = _first_device(inputs) or model._default_device()
+        autocast = (torch.is_autocast_enabled(device.type), torch.get_autocast_dtype(device.type))
+        freeze = self.mode == "inference" and not grad
+        key = (_signature(inputs), _signature(kwargs), model.training, grad, autocast)
+        if freeze:
+            key += (tuple((id(t), t._version) for t in model.parameters()) +
+                    tuple((id(t), t._version) for t in model.buffers()),)
+        graph = self.graphs.get(key)
+        if graph is None:
+            if freeze:  # frozen graphs for older weights would keep them alive
+                self.graphs = {k: g for k, g in self.graphs.items() if len(k) == 5}
+            with torch.autocast(device.type, enabled=False):
+                exported = torch.export.export(_EagerCall(model), tuple(inputs), dict(kwargs), strict=False)
+            graph = torch.compile(exported.module(), **self._options(freeze))
+            self.graphs[key] = graph
+        outputs = graph(*inputs, **kwargs)
+        _losses.note_model_called(model)
+        return outputs
