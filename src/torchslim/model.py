@@ -95,7 +95,7 @@ class Model(nn.Module):
           ``'inference'``: under ``torch.no_grad()`` / ``inference_mode`` the weights are frozen
             into the graph (inductor ``freezing``: constant-folded BatchNorm, pre-packed conv
             weights); the signature then includes every parameter's and buffer's version counter,
-            so changing a weight (optimizer step, ``load_state_dict``, ``assign_tf``) recompiles
+            so changing a weight (optimizer step, ``torch.nn.Module.load_state_dict``, ``assign_tf``) recompiles
             rather than using stale values. With autograd on, nothing is frozen.
           ``'training'``: nothing frozen; the graph updates BatchNorm's moving statistics in
             place and is differentiable, for ``loss.backward()`` and any optimizer.
