@@ -52,7 +52,7 @@ def _generator(seed: Optional[int]) -> Optional[torch.Generator]:
 
 def _check_float(dtype: torch.dtype, what: str) -> None:
     if not dtype.is_floating_point:
-        raise TypeError(f"{what} needs a floating point dtype, got {dtype}")
+        raise TypeError(f"Cannot create initializer for non-floating point type. ({what}, {dtype})")
 
 
 def _truncated_normal(shape, mean, stddev, dtype, gen) -> torch.Tensor:
@@ -130,20 +130,36 @@ def ones_initializer(dtype=torch.float32) -> Initializer:
 
 
 def constant_initializer(value=0, dtype=torch.float32, verify_shape: bool = False) -> Initializer:
-    """A constant: a scalar (filled) or an array of exactly the variable's shape (or its size).
+    """A constant, as ``tf.compat.v1.constant_initializer`` in a graph.
 
-    Raises (when called):
-      ValueError: if an array value does not fit the shape.
+    A scalar fills the variable. An array is laid out in row-major order over the variable's shape;
+    if it has fewer elements, its last element fills the rest (TF's documented behaviour).
+
+    Args:
+      value: a scalar or an array (nested lists, numpy, tensor).
+      dtype: the default dtype.
+      verify_shape: if True, an array must have exactly the variable's shape.
+
+    Returns:
+      An initializer. When called it raises ValueError for more elements than the shape holds,
+      and TypeError for a shape that ``verify_shape`` rejects.
     """
 
     def init(shape, dtype=dtype, partition_info=None):
         dtype = _dtype(dtype)
+        shape = tuple(int(d) for d in shape)
         array = np.asarray(value)
+        if verify_shape and array.shape != shape:
+            raise TypeError(f"Expected Tensor's shape: {shape}, but got {array.shape}.")
         if array.ndim == 0:
-            return torch.full(tuple(shape), float(array) if dtype.is_floating_point else int(array), dtype=dtype)
-        if array.size != int(np.prod(shape)) or (verify_shape and tuple(array.shape) != tuple(shape)):
-            raise ValueError(f"constant_initializer: value of shape {array.shape} does not fit shape {list(shape)}")
-        return torch.as_tensor(array.reshape(tuple(shape))).to(dtype)
+            return torch.full(shape, float(array) if dtype.is_floating_point else int(array), dtype=dtype)
+        size = int(np.prod(shape))
+        if array.size > size:
+            raise ValueError(f"Too many elements provided. Needed at most {size}, but received {array.size}")
+        flat = array.reshape(-1)
+        if flat.size < size:
+            flat = np.concatenate([flat, np.repeat(flat[-1:], size - flat.size)])
+        return torch.as_tensor(flat.reshape(shape)).to(dtype)
 
     return init
 
