@@ -19,16 +19,18 @@ import contextvars
 import weakref
 from typing import List, Optional
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 
 from torchslim import variables as _variables
+from torchslim.arg_scope import add_arg_scope
 from torchslim.variables import GraphKeys
 
 __all__ = [
     "add_loss", "get_losses", "get_regularization_losses", "get_total_loss", "compute_weighted_loss",
     "softmax_cross_entropy", "sparse_softmax_cross_entropy", "sigmoid_cross_entropy", "log_loss",
-    "mean_squared_error", "absolute_difference", "hinge_loss", "cosine_distance",
+    "mean_squared_error", "absolute_difference", "mean_pairwise_squared_error", "hinge_loss", "cosine_distance",
 ]
 
 _PENDING: contextvars.ContextVar[Optional[List[torch.Tensor]]] = contextvars.ContextVar("torchslim_losses", default=None)
@@ -54,8 +56,13 @@ def _collection(loss_collection: str) -> List[torch.Tensor]:
     return pending
 
 
+@add_arg_scope
 def add_loss(loss: torch.Tensor, loss_collection: Optional[str] = GraphKeys.LOSSES) -> None:
-    """Adds ``loss`` to a loss collection (None: add nothing)."""
+    """Adds ``loss`` to a loss collection (None: add nothing).
+
+    Arg-scoped as in TF-Slim: ``arg_scope([slim.losses.add_loss], loss_collection=None)`` keeps
+    every loss function in the block from collecting.
+    """
     if loss_collection:
         _collection(loss_collection).append(loss)
 
@@ -109,90 +116,247 @@ def get_total_loss(add_regularization_losses: bool = True, name: str = "total_lo
     return torch.stack([loss.reshape(()).float() for loss in losses]).sum()
 
 
-def _num_present(losses: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
+# --------------------------------------------------------------------------------------------------
+# Weighting (TF-Slim's compute_weighted_loss, step by step).
+
+
+def _float(tensor) -> torch.Tensor:
+    """A float tensor at least float32 wide (TF computes losses in float32; float64 stays float64)."""
+    tensor = torch.as_tensor(tensor)
+    return tensor.to(torch.promote_types(tensor.dtype, torch.float32)) if tensor.is_floating_point() else tensor.float()
+
+
+def _check_same_shape(a: torch.Tensor, b: torch.Tensor, what: str) -> None:
+    if a.shape != b.shape:
+        raise ValueError(f"{what}: shapes {list(a.shape)} and {list(b.shape)} are incompatible")
+
+
+def _weights_for(losses: torch.Tensor, weights) -> torch.Tensor:
+    """``weights`` as a tensor, squeezed like TF (``[..., 1]`` loses its last axis), shape-checked."""
+    if weights is None:
+        raise ValueError("weights cannot be None")
+    weights = torch.as_tensor(weights, device=losses.device).to(losses.dtype)
+    if weights.dim() > 1 and weights.shape[-1] == 1:
+        weights = weights.squeeze(-1)
+    leading = losses.shape[:weights.dim()]
+    if weights.dim() > losses.dim() or not _broadcasts_to(weights.shape, leading):
+        raise ValueError(f"weights of shape {list(weights.shape)} do not fit losses of shape {list(losses.shape)}: "
+                         "expected a scalar or the leading dimensions of the losses")
+    return weights
+
+
+def _broadcasts_to(shape: torch.Size, target: torch.Size) -> bool:
+    return len(shape) == len(target) and all(a in (1, b) for a, b in zip(shape, target))
+
+
+def _scale_losses(losses: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
+    """Sums the losses down to the weights' rank, multiplies by the weights, sums."""
+    axes = tuple(range(weights.dim(), losses.dim()))
+    reduced = losses.sum(dim=axes) if axes else losses  # (torch reads dim=() as "every axis")
+    return (reduced * weights).sum()
+
+
+def _num_present(losses: torch.Tensor, weights: torch.Tensor, per_batch: bool = False) -> torch.Tensor:
+    """TF's count of the loss elements a weight applies to (non-zero weights times broadcast size)."""
     if weights.dim() == 0:
-        return torch.where(weights == 0, 0.0, float(losses.numel())).to(losses.dtype)
-    shaped = weights.reshape(tuple(weights.shape) + (1,) * (losses.dim() - weights.dim()))
-    return torch.broadcast_to(shaped != 0, losses.shape).sum().to(losses.dtype)
+        batch = losses.shape[0] if losses.dim() else 1
+        per_row = losses.numel() / batch if batch else 0.0
+        counts = torch.full((batch,), per_row, dtype=losses.dtype, device=losses.device) * (weights != 0)
+    else:
+        nonzero = (weights != 0).to(losses.dtype)
+        if weights.dim() > 1:
+            nonzero = nonzero.sum(dim=tuple(range(1, weights.dim())))
+        counts = nonzero * float(np.prod(losses.shape[weights.dim():]))
+    return counts if per_batch else counts.sum()
 
 
-def compute_weighted_loss(losses: torch.Tensor, weights=1.0, scope: Optional[str] = None,
-                          loss_collection: Optional[str] = GraphKeys.LOSSES) -> torch.Tensor:
-    """Mean of ``losses * weights`` over the elements with non-zero weight; added to the collection.
+def _div_no_nan(numerator: torch.Tensor, denominator: torch.Tensor) -> torch.Tensor:
+    safe = torch.where(denominator == 0, torch.ones_like(denominator), denominator)
+    return torch.where(denominator == 0, torch.zeros_like(numerator), numerator / safe)
+
+
+def compute_weighted_loss(losses: torch.Tensor, weights=1.0, scope: Optional[str] = None) -> torch.Tensor:
+    """The weighted mean of ``losses`` over the elements with a non-zero weight; added to ``LOSSES``.
+
+    As TF-Slim: ``weights`` is a scalar or a tensor matching the leading dimensions of ``losses``
+    (a trailing axis of size 1 is squeezed away). The losses are summed down to the weights' rank
+    and multiplied by them; the count is the number of non-zero weights times the elements each
+    one covers. Every weight zero gives 0 (with finite gradients).
 
     Args:
-      losses: per-element losses.
-      weights: a scalar or a tensor broadcastable on the leading dimensions of ``losses``.
+      losses: per-element losses ``[batch, d1, ... dN]``.
+      weights: a scalar, ``[batch]``, ``[batch, 1]`` or ``[batch, d1, ... dK]`` (K <= N).
+      scope: unused (TF's name scope).
 
     Returns:
-      The scalar loss (0 when every weight is 0).
+      A scalar in the losses' dtype (computed in float32 at least).
+
+    Raises:
+      ValueError: if ``weights`` is None or its shape does not fit the losses.
     """
     del scope
-    losses = losses.float()
-    weights = torch.as_tensor(weights, dtype=losses.dtype, device=losses.device)
-    shaped = weights.reshape(tuple(weights.shape) + (1,) * (losses.dim() - weights.dim())) if weights.dim() else weights
-    total = (losses * shaped).sum()
-    present = _num_present(losses, weights)
-    loss = torch.where(present > 0, total / torch.clamp(present, min=1.0), torch.zeros_like(total))
-    add_loss(loss, loss_collection)
+    losses = torch.as_tensor(losses)
+    out_dtype = losses.dtype if losses.is_floating_point() else torch.float32
+    losses = _float(losses)
+    weights = _weights_for(losses, weights)
+    loss = _div_no_nan(_scale_losses(losses, weights), _num_present(losses, weights)).to(out_dtype)
+    add_loss(loss)
     return loss
+
+
+# --------------------------------------------------------------------------------------------------
+# Loss functions.
 
 
 def softmax_cross_entropy(logits: torch.Tensor, onehot_labels: torch.Tensor, weights=1.0,
                           label_smoothing: float = 0.0, scope: Optional[str] = None) -> torch.Tensor:
-    """Cross-entropy of ``softmax(logits)`` against one-hot labels, optionally smoothed.
+    """Cross-entropy of ``softmax(logits)`` against one-hot labels ``[batch, num_classes]``.
 
     ``label_smoothing`` ls turns labels into ``onehot * (1 - ls) + ls / num_classes``.
+
+    Args:
+      logits: ``[batch, num_classes]``.
+      onehot_labels: same shape (any dtype; cast to the logits' dtype).
+      weights: a scalar or ``[batch]`` (see :func:`compute_weighted_loss`).
+      label_smoothing: amount of smoothing.
+      scope: unused.
+
+    Returns:
+      The weighted mean loss, added to ``LOSSES``.
+
+    Raises:
+      ValueError: if the shapes differ or the weights do not fit.
     """
+    _check_same_shape(logits, onehot_labels, "softmax_cross_entropy")
+    logits = _float(logits)
     labels = onehot_labels.to(logits.dtype)
     if label_smoothing > 0:
-        labels = labels * (1.0 - label_smoothing) + label_smoothing / labels.shape[-1]
+        labels = labels * (1.0 - label_smoothing) + label_smoothing / labels.shape[1]
     losses = -(labels * F.log_softmax(logits, dim=-1)).sum(dim=-1)
     return compute_weighted_loss(losses, weights, scope)
 
 
 def sparse_softmax_cross_entropy(logits: torch.Tensor, labels: torch.Tensor, weights=1.0,
                                  scope: Optional[str] = None) -> torch.Tensor:
-    """Cross-entropy with integer class labels (shape ``[N]`` or ``[N, 1]``)."""
-    labels = torch.as_tensor(labels, device=logits.device).long().reshape(logits.shape[:-1])
-    losses = F.cross_entropy(logits.reshape(-1, logits.shape[-1]).float(), labels.reshape(-1),
-                             reduction="none").reshape(labels.shape)
+    """Cross-entropy with integer class labels ``[batch]`` or ``[batch, 1]``.
+
+    Raises:
+      ValueError: if the labels are not one per row of ``logits`` ``[batch, num_classes]``, or the
+        weights do not fit.
+    """
+    labels = torch.as_tensor(labels, device=logits.device)
+    if labels.dim() == 0 or labels.numel() != labels.shape[0]:
+        raise ValueError(f"sparse_softmax_cross_entropy: labels of shape {list(labels.shape)} are not "
+                         "[batch] or [batch, 1]")
+    labels = labels.reshape(labels.shape[0]).long()
+    if logits.dim() != 2 or logits.shape[0] != labels.shape[0]:
+        raise ValueError(f"sparse_softmax_cross_entropy: logits of shape {list(logits.shape)} do not match "
+                         f"{labels.shape[0]} labels")
+    losses = F.cross_entropy(_float(logits), labels, reduction="none")
     return compute_weighted_loss(losses, weights, scope)
 
 
 def sigmoid_cross_entropy(logits: torch.Tensor, multi_class_labels: torch.Tensor, weights=1.0,
                           label_smoothing: float = 0.0, scope: Optional[str] = None) -> torch.Tensor:
-    """Element-wise sigmoid cross-entropy; smoothing gives ``labels * (1 - ls) + 0.5 * ls``."""
+    """Element-wise sigmoid cross-entropy; smoothing gives ``labels * (1 - ls) + 0.5 * ls``.
+
+    Raises:
+      ValueError: if the shapes differ or the weights do not fit.
+    """
+    _check_same_shape(logits, multi_class_labels, "sigmoid_cross_entropy")
+    logits = _float(logits)
     labels = multi_class_labels.to(logits.dtype)
     if label_smoothing > 0:
         labels = labels * (1.0 - label_smoothing) + 0.5 * label_smoothing
-    losses = F.binary_cross_entropy_with_logits(logits.float(), labels.float(), reduction="none")
+    losses = F.binary_cross_entropy_with_logits(logits, labels, reduction="none")
     return compute_weighted_loss(losses, weights, scope)
+
+
+def _float_pair(predictions, labels, what: str):
+    if labels is None:
+        raise ValueError(f"{what}: labels are required")
+    _check_same_shape(predictions, labels, what)
+    return _float(predictions), _float(labels)
 
 
 def log_loss(predictions: torch.Tensor, labels: torch.Tensor = None, weights=1.0, epsilon: float = 1e-7,
              scope: Optional[str] = None) -> torch.Tensor:
-    """``-labels * log(p + eps) - (1 - labels) * log(1 - p + eps)``, weighted and averaged."""
-    labels = labels.to(predictions.dtype)
+    """``-labels * log(p + eps) - (1 - labels) * log(1 - p + eps)``, weighted and averaged.
+
+    Raises:
+      ValueError: if the shapes differ or the weights do not fit.
+    """
+    predictions, labels = _float_pair(predictions, labels, "log_loss")
     losses = -labels * torch.log(predictions + epsilon) - (1 - labels) * torch.log(1 - predictions + epsilon)
     return compute_weighted_loss(losses, weights, scope)
 
 
 def mean_squared_error(predictions: torch.Tensor, labels: torch.Tensor = None, weights=1.0,
                        scope: Optional[str] = None) -> torch.Tensor:
-    """Weighted mean of ``(predictions - labels) ** 2``."""
-    return compute_weighted_loss((predictions - labels.to(predictions.dtype)).square(), weights, scope)
+    """Weighted mean of ``(predictions - labels) ** 2``.
+
+    Raises:
+      ValueError: if the shapes differ or the weights do not fit.
+    """
+    predictions, labels = _float_pair(predictions, labels, "mean_squared_error")
+    return compute_weighted_loss((predictions - labels).square(), weights, scope)
 
 
 def absolute_difference(predictions: torch.Tensor, labels: torch.Tensor = None, weights=1.0,
                         scope: Optional[str] = None) -> torch.Tensor:
-    """Weighted mean of ``|predictions - labels|``."""
-    return compute_weighted_loss((predictions - labels.to(predictions.dtype)).abs(), weights, scope)
+    """Weighted mean of ``|predictions - labels|``.
+
+    Raises:
+      ValueError: if the shapes differ or the weights do not fit.
+    """
+    predictions, labels = _float_pair(predictions, labels, "absolute_difference")
+    return compute_weighted_loss((predictions - labels).abs(), weights, scope)
+
+
+def mean_pairwise_squared_error(predictions: torch.Tensor, labels: torch.Tensor = None, weights=1.0,
+                                scope: Optional[str] = None) -> torch.Tensor:
+    """Mean over pairs ``(i, j)`` within each sample of ``((p_i - p_j) - (l_i - l_j)) ** 2``.
+
+    Computed as TF-Slim does: per sample ``2 * sum(d**2) / n - 2 * sum(d)**2 / n**2`` with
+    ``d = predictions - labels`` and ``n`` the elements a non-zero weight covers, then weighted
+    and summed over the batch (not averaged). Added to ``LOSSES``.
+
+    Args:
+      predictions: ``[batch, d0, ... dN]``.
+      labels: same shape.
+      weights: a scalar or ``[batch]``.
+      scope: unused.
+
+    Returns:
+      A scalar.
+
+    Raises:
+      ValueError: if the shapes differ or the weights do not fit.
+    """
+    del scope
+    predictions, labels = _float_pair(predictions, labels, "mean_pairwise_squared_error")
+    diffs = predictions - labels
+    weights = _weights_for(diffs, weights)
+    axes = tuple(range(1, diffs.dim()))
+    present = _num_present(diffs, weights, per_batch=True)
+    term1 = 2.0 * _div_no_nan(diffs.square().sum(dim=axes), present)
+    term2 = 2.0 * _div_no_nan(diffs.sum(dim=axes).square(), present.square())
+    loss = _scale_losses(term1 - term2, weights)
+    loss = torch.where(present.sum() > 0, loss, torch.zeros_like(loss))
+    add_loss(loss)
+    return loss
 
 
 def hinge_loss(logits: torch.Tensor, labels: torch.Tensor = None, scope: Optional[str] = None) -> torch.Tensor:
-    """Per-element hinge loss ``relu(1 - (2 * labels - 1) * logits)`` for 0/1 labels (not reduced)."""
-    signs = 2.0 * labels.to(logits.dtype) - 1.0
+    """Per-element hinge loss ``relu(1 - (2 * labels - 1) * logits)`` for 0/1 labels (not reduced or collected).
+
+    Raises:
+      ValueError: if the shapes differ.
+    """
+    if labels is None:
+        raise ValueError("hinge_loss: labels are required")
+    _check_same_shape(logits, labels, "hinge_loss")
+    signs = 2.0 * _float(labels) - 1.0
     return torch.relu(1.0 - signs * logits)
 
 
@@ -200,11 +364,15 @@ def cosine_distance(predictions: torch.Tensor, labels: torch.Tensor = None, axis
                     weights=1.0, scope: Optional[str] = None, dim: Optional[int] = None) -> torch.Tensor:
     """``1 - sum(predictions * labels, axis)`` for unit-normalised inputs, weighted and averaged.
 
+    The axis is summed away (TF-Slim's version, unlike ``tf.losses``), so weights fit the other
+    dimensions (e.g. ``[batch]`` or ``[batch, d1]`` for ``[batch, d1, channels]`` with ``axis=2``).
+
     Raises:
-      ValueError: if no axis is given.
+      ValueError: if no axis is given, the shapes differ or the weights do not fit.
     """
     axis = dim if axis is None else axis
     if axis is None:
         raise ValueError("You must specify 'axis'.")
-    losses = 1.0 - (predictions * labels.to(predictions.dtype)).sum(dim=axis, keepdim=True)
+    predictions, labels = _float_pair(predictions, labels, "cosine_distance")
+    losses = 1.0 - (predictions * labels).sum(dim=axis)
     return compute_weighted_loss(losses, weights, scope)
