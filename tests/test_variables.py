@@ -250,6 +250,29 @@ def test_model_variable_is_arg_scoped():
     assert torch.all(slim.Model(fn)(X) == 1)
 
 
+def test_variable_collections_with_arg_scope():
+    # tf-slim GetVariablesCollections: slim.variable is arg-scoped too.
+    found = {}
+
+    def fn(x):
+        with slim.arg_scope([slim.variable], collections="A"):
+            slim.variable("a", shape=[])
+            with slim.arg_scope([slim.variable], collections="B"):
+                slim.variable("b", shape=[])
+        with slim.arg_scope([slim.variable], trainable=False, collections=["C", "D"]):
+            slim.variable("c", shape=[])
+        slim.variable("d", shape=[], trainable=False)
+        for key in "ABCD":
+            found[key] = [v.name for v in slim.get_variables(collection=key)]
+        found["restore"] = [v.name for v in slim.get_variables_to_restore()]
+        found["trainable"] = [v.name for v in slim.get_trainable_variables()]
+
+    run(fn, X)
+    # given collections replace GLOBAL_VARIABLES, so "c" is not restored (TF's
+    # testVariableRestoreWithArgScopeNested)
+    assert found == {"A": ["a"], "B": ["b"], "C": ["c"], "D": ["c"], "restore": ["d"], "trainable": ["a", "b"]}
+
+
 def test_variables_collections_list_and_dict():
     found = {}
 
@@ -316,6 +339,20 @@ def test_get_variables_scope_is_a_regex_prefix():
     assert got(scope="nothing") == []
 
 
+def test_get_variables_accepts_a_variable_scope():
+    found = {}
+
+    def fn(x):
+        with slim.variable_scope("A") as scope:
+            slim.variable("a", shape=[5])
+            slim.variable("b", shape=[5])
+        slim.variable("c", shape=[5])
+        found["A"] = [v.name for v in slim.get_variables(scope)]
+
+    run(fn, X)
+    assert found["A"] == ["A/a", "A/b"]
+
+
 def test_get_variables_suffix():
     model = _query_model()
     got = lambda *a, **kw: [v.name for v in slim.get_variables(*a, model=model, **kw)]  # noqa: E731
@@ -362,10 +399,26 @@ def test_get_variables_to_restore():
                                                   "B/logits/biases"]
     assert restore(include=["A"], exclude=["A/sep", "AB/conv1/BatchNorm"]) == [
         "A/conv1/weights", "A/conv1/biases", "AB/conv1/weights"]
+    # TF's order: the variables of each include scope in turn (then the exclusions)
+    assert restore(include=["B", "A/conv1"]) == ["B/logits/weights", "B/logits/biases", "A/conv1/weights",
+                                                  "A/conv1/biases"]
+    assert restore(include=["a"]) == []  # testWrongIncludeGetVariablesToRestore
     with pytest.raises(TypeError):
         slim.get_variables_to_restore(include="A", model=model)
     with pytest.raises(TypeError):
         slim.get_variables_to_restore(exclude="B/logits", model=model)
+
+
+def test_get_variables_to_restore_scopes_are_regexes():
+    # TF looks the scopes up with get_variables(scope), i.e. re.match on the names (with ":0")
+    model = _query_model()
+    restore = lambda **kw: [v.name for v in slim.get_variables_to_restore(model=model, **kw)]  # noqa: E731
+    assert restore(exclude=[".*biases", ".*BatchNorm"]) == ["A/conv1/weights", "A/sep/depthwise_weights",
+                                                            "A/sep/pointwise_weights", "AB/conv1/weights",
+                                                            "B/logits/weights"]
+    assert restore(include=["A/(conv1|sep)/.*weights"]) == ["A/conv1/weights", "A/sep/depthwise_weights",
+                                                            "A/sep/pointwise_weights"]
+    assert restore(include=["B|AB/conv1/weights"]) == ["AB/conv1/weights", "B/logits/weights", "B/logits/biases"]
 
 
 def test_get_variables_inside_the_model_function():
@@ -400,3 +453,56 @@ def test_slim_variable_tf_metadata():
     assert GraphKeys.MODEL_VARIABLES in var.collections
     with pytest.raises(KeyError, match="nope"):
         model.variable("nope")
+
+
+# --- layouts -------------------------------------------------------------------------------------
+
+
+def test_sharing_a_variable_with_another_layout_is_an_error_naming_it():
+    def fn(x):
+        with slim.variable_scope("Conv"):
+            slim.variable("weights", shape=[1, 1, 3, 2])  # identity layout, TF shape of a 1x1 kernel
+        return slim.conv2d(x, 2, [1, 1], scope="Conv", reuse=True)
+
+    with pytest.raises(ValueError, match=r"share variable Conv/weights with layout 'conv'.*created with layout "
+                                         r"'identity'"):
+        run(fn, X)
+
+
+def test_sharing_with_the_same_layout_works():
+    def fn(x):
+        with slim.variable_scope("Conv"):
+            slim.variable("weights", shape=[1, 1, 3, 2], layout="conv",
+                          initializer=slim.initializers.ones_initializer())
+            slim.variable("biases", shape=[2], initializer=slim.initializers.zeros_initializer())
+        return slim.conv2d(x, 2, [1, 1], scope="Conv", reuse=True)
+
+    model = slim.Model(fn)
+    torch.testing.assert_close(model(X), torch.full((1, 4, 4, 2), 3.0))
+    assert model.variable("Conv/weights").tensor.shape == (2, 3, 1, 1)  # stored OIHW
+
+
+def test_a_later_call_asking_for_another_layout_is_an_error_naming_it():
+    # after the first call variables are found by name; the layout is checked there too
+    def fn(x, as_conv=False):
+        if as_conv:
+            with slim.variable_scope("w"):
+                return slim.variable("kernel", shape=[1, 1, 3, 2], layout="conv")
+        with slim.variable_scope("w"):
+            return slim.variable("kernel", shape=[1, 1, 3, 2])
+
+    model = run(fn, X)
+    model(X)
+    with pytest.raises(ValueError, match=r"share variable w/kernel with layout 'conv'.*'identity'"):
+        model(X, as_conv=True)
+
+
+def test_auto_reuse_with_another_layout_is_an_error():
+    def fn(x):
+        with slim.variable_scope("s", reuse=slim.AUTO_REUSE):
+            slim.variable("k", shape=[3, 2], layout="fc")
+        with slim.variable_scope("s", reuse=slim.AUTO_REUSE):
+            slim.variable("k", shape=[3, 2])
+
+    with pytest.raises(ValueError, match=r"share variable s/k with layout 'identity'.*'fc'"):
+        run(fn, X)

@@ -633,6 +633,7 @@ def _collection_names(spec: Tuple[Any, bool], trainable: bool) -> List[str]:
     return names
 
 
+@add_arg_scope
 def variable(
     name: str,
     shape: Optional[Sequence[int]] = None,
@@ -649,6 +650,8 @@ def variable(
     layout: str = "identity",
 ) -> torch.Tensor:
     """Gets or creates a variable in the active scope and returns its tensor (PyTorch layout).
+
+    Arg-scoped, as in TF-Slim.
 
     Args:
       name: the variable's name within the current scope.
@@ -733,12 +736,13 @@ def _store_for(model) -> VariableStore:
     return current_call("get_variables (pass model= outside a model function)").store
 
 
-def get_variables(scope: Optional[str] = None, suffix: Optional[str] = None,
+def get_variables(scope: Union[str, VariableScope, None] = None, suffix: Optional[str] = None,
                   collection: str = GraphKeys.GLOBAL_VARIABLES, *, model=None) -> List[SlimVariable]:
     """Variables of a collection whose name matches ``scope`` (a regex prefix) and ``suffix``.
 
     Args:
-      scope: regex matched at the start of the name (``re.match``), or None for all.
+      scope: regex matched at the start of the name (``re.match``), a :class:`VariableScope`
+        (its name), or None for all.
       suffix: if given, the name must end with it.
       collection: the collection (default ``GLOBAL_VARIABLES``).
       model: the model to query; defaults to the model whose function is running.
@@ -746,7 +750,7 @@ def get_variables(scope: Optional[str] = None, suffix: Optional[str] = None,
     Returns:
       A list of :class:`SlimVariable`, in creation order.
     """
-    pattern = scope
+    pattern = scope.name if isinstance(scope, VariableScope) else scope
     if suffix is not None:
         if ":" not in suffix:
             suffix += ":"
@@ -800,27 +804,32 @@ def get_variables_to_restore(include: Optional[List[str]] = None, exclude: Optio
                              *, model=None) -> List[SlimVariable]:
     """Global variables under the ``include`` scopes and not under the ``exclude`` scopes.
 
+    As TF-Slim: each scope is looked up with :func:`get_variables` (a regex matched at the start
+    of the name), and the result lists the variables of each include scope in turn.
+
     Args:
-      include: scope-name prefixes to keep (None: all).
-      exclude: scope-name prefixes to drop.
+      include: scope regexes to keep (None: all variables, in creation order).
+      exclude: scope regexes to drop.
       model: the model (default: the running one).
 
     Returns:
-      A list of :class:`SlimVariable` in creation order.
+      A list of :class:`SlimVariable`.
 
     Raises:
       TypeError: if include or exclude is not a list or tuple.
     """
-    if include is not None and not isinstance(include, (list, tuple)):
+    if include is None:
+        variables = get_variables(model=model)
+    elif not isinstance(include, (list, tuple)):
         raise TypeError("include is provided but is not a list or a tuple.")
-    if exclude is not None and not isinstance(exclude, (list, tuple)):
+    else:
+        variables = [v for scope in include for v in get_variables(scope, model=model)]
+    if exclude is None:
+        return variables
+    if not isinstance(exclude, (list, tuple)):
         raise TypeError("exclude is provided but is not a list or a tuple.")
-    variables = get_variables(model=model)
-    if include is not None:
-        variables = [v for v in variables if any(v.name.startswith(s) for s in include)]
-    if exclude:
-        variables = [v for v in variables if not any(v.name.startswith(s) for s in exclude)]
-    return variables
+    excluded = {id(v) for scope in exclude for v in get_variables(scope, model=model)}
+    return [v for v in variables if id(v) not in excluded]
 
 
 def filter_variables(var_list: Sequence[SlimVariable], include_patterns: Optional[Sequence[str]] = None,
