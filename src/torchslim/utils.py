@@ -78,19 +78,43 @@ def last_dimension(shape: Union[torch.Size, Sequence[int]], min_rank: int = 1) -
 
 
 def n_positive_integers(n: int, value: Union[int, Sequence[int]]) -> Tuple[int, ...]:
-    """Turns an int or a sequence of ``n`` ints into a tuple of ``n`` positive ints.
+    """Turns an int, or a sequence of ``n`` values convertible to int, into ``n`` positive ints.
+
+    As TF-Slim: anything ``int()`` accepts (``np.int64(3)``, ``3.0``) counts as one value.
+
+    Args:
+      n: the length wanted (a positive int).
+      value: one value for every position, or ``n`` values (list, tuple, ``torch.Size``).
+
+    Returns:
+      A tuple of ``n`` positive ints.
 
     Raises:
-      ValueError: on a wrong length or a non-positive value.
+      ValueError: for a bad ``n``, a wrong length, a non-integer entry or a value below 1.
     """
-    if isinstance(value, int):
-        values = (value,) * n
-    else:
-        values = tuple(int(v) for v in value)
-        if len(values) != n:
-            raise ValueError(f"expected {n} positive integers, got {list(value)}")
-    if any(v <= 0 for v in values):
-        raise ValueError(f"expected positive integers, got {list(values)}")
+    n_orig = n
+    n = int(n)
+    if n < 1 or n != n_orig:
+        raise ValueError(f"n must be a positive integer, got {n_orig!r}")
+    try:
+        single = int(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return _positive_sequence(n, value)
+    if single < 1:
+        raise ValueError(f"expected positive integer, but received {single}")
+    return (single,) * n
+
+
+def _positive_sequence(n: int, value) -> Tuple[int, ...]:
+    try:
+        values = tuple(int(x) for x in value)
+    except (TypeError, ValueError):
+        raise ValueError(f"Expected sequence of {n} positive integers, but received {value!r}") from None
+    if len(values) != n:
+        raise ValueError(f"Expected sequence of {n} positive integers, but received {value!r}")
+    for x in values:
+        if x < 1:
+            raise ValueError(f"expected positive integer, but received {x}")
     return values
 
 
