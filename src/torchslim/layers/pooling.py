@@ -24,8 +24,10 @@ IntOrList = Union[int, Sequence[int]]
 
 def _prepare(inputs, kernel_size, stride, padding, data_format, scope, default_name):
     label = scope_label(scope, default_name)
+    if data_format not in ("NHWC", "NCHW"):
+        raise ValueError(f"{label}: data_format has to be either NCHW or NHWC.")
     check_rank(inputs, (4,), label, default_name)
-    channels_first = pad.is_channels_first(data_format, label)
+    channels_first = data_format == "NCHW"
     padding = pad.normalize_padding(padding, label)
     kernel = utils.two_element_tuple(kernel_size)
     strides = utils.two_element_tuple(stride)
@@ -55,7 +57,8 @@ def max_pool2d(inputs: torch.Tensor, kernel_size: IntOrList, stride: IntOrList =
       The pooled tensor.
 
     Raises:
-      ValueError: for a wrong rank, data format or padding.
+      ValueError: for a wrong rank, data format (only NHWC and NCHW, as TF) or padding, naming
+        the scope.
     """
     x, channels_first, kernel, strides, explicit, symmetric = _prepare(
         inputs, kernel_size, stride, padding, data_format, scope, "MaxPool2D")
