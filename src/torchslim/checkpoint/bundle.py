@@ -19,7 +19,7 @@ from .errors import CheckpointError
 from .messages import BundleEntry, decode_entry, decode_header, encode_entry, encode_header
 from .protowire import encode_varint, read_varint
 from .slices import encode_tensor_name_slice, numel, slice_bounds
-from .state import atomic_open, atomic_write_bytes
+from .state import StagedFiles
 from .table import build_table, read_table
 
 #: The bundle format version this code reads and writes (``kTensorBundleVersion``).
@@ -289,8 +289,11 @@ def _encode_strings(array: np.ndarray) -> tuple[bytes, int]:
 def write_bundle(prefix: "str | os.PathLike[str]", tensors: Mapping[str, object]) -> None:
     """Write a V2 checkpoint TensorFlow reads, byte-identical to TF's for the same tensors.
 
-    The data file is written first, then the index, each atomically (temp file in the
-    same directory, fsync, rename). Tensors are laid out in name order, as TF1's Saver does.
+    Both files are first written under temporary names (fsync'ed), then renamed into
+    place: the data file, then the index, which is the commit point. An existing index
+    at ``prefix`` is deleted before the renames, so a crash while replacing a checkpoint
+    leaves either the old checkpoint, no checkpoint, or the new one -- never an index
+    with someone else's data. Tensors are laid out in name order, as TF1's Saver does.
 
     Args:
         prefix: checkpoint prefix; writes ``<prefix>.index`` and ``<prefix>.data-00000-of-00001``.
@@ -302,15 +305,17 @@ def write_bundle(prefix: "str | os.PathLike[str]", tensors: Mapping[str, object]
     prefix = os.fspath(prefix)
     keyed = sorted(((_check_name(name), name) for name in tensors), key=lambda kn: kn[0])
     entries = []
-    with atomic_open(data_filename(prefix, 0, 1)) as handle:
-        offset = 0
-        for key, name in keyed:
-            dtype, shape, payload, crc = _encode_tensor(tensors[name])
-            size = len(payload) if isinstance(payload, bytes) else payload.nbytes
-            handle.write(payload if isinstance(payload, bytes) else payload.view(np.uint8))
-            entries.append((key, encode_entry(BundleEntry(dtype, shape, 0, offset, size, crc))))
-            offset += size
-    atomic_write_bytes(index_filename(prefix), build_table([(b"", encode_header(1))] + entries))
+    with StagedFiles() as staged:
+        with staged.open(data_filename(prefix, 0, 1)) as handle:
+            offset = 0
+            for key, name in keyed:
+                dtype, shape, payload, crc = _encode_tensor(tensors[name])
+                size = len(payload) if isinstance(payload, bytes) else payload.nbytes
+                handle.write(payload if isinstance(payload, bytes) else payload.view(np.uint8))
+                entries.append((key, encode_entry(BundleEntry(dtype, shape, 0, offset, size, crc))))
+                offset += size
+        staged.write_bytes(index_filename(prefix), build_table([(b"", encode_header(1))] + entries))
+        staged.commit(remove_first=(index_filename(prefix),))
 
 
 def _check_name(name: str) -> bytes:

@@ -2,7 +2,9 @@
 
 Every file is written to a temporary name in its own directory, flushed,
 fsync'ed and ``os.replace``'d into place, then the directory is fsync'ed, so a
-crash leaves either the old file or the new one, never a torn one.
+crash leaves either the old file or the new one, never a torn one. Files that
+belong together (a bundle's data and index) are staged first and renamed in
+order by :class:`StagedFiles`, the last rename being the commit point.
 """
 
 from __future__ import annotations
@@ -34,6 +36,72 @@ def _fsync_dir(directory: str) -> None:
         os.close(fd)
 
 
+class StagedFiles:
+    """Files written under temporary names, then renamed into place together by :meth:`commit`.
+
+    Each file is written to a temporary name in its own directory and fsync'ed. ``commit``
+    renames them in the order they were staged (so the last one is the commit point) and
+    fsyncs the directories. Leaving the ``with`` block without committing, or on an error,
+    deletes the temporary files and leaves the final names untouched.
+    """
+
+    def __init__(self) -> None:
+        self._staged: list[tuple[str, str]] = []
+
+    def __enter__(self) -> "StagedFiles":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.discard()
+
+    @contextlib.contextmanager
+    def open(self, path: "str | os.PathLike[str]") -> Iterator:
+        """Stage ``path``: yields a binary file object writing to a temporary file beside it."""
+        path = os.fspath(path)
+        directory = os.path.dirname(os.path.abspath(path))
+        fd, tmp = tempfile.mkstemp(prefix=os.path.basename(path) + ".", suffix=".tmp", dir=directory)
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                yield handle
+                handle.flush()
+                os.fsync(handle.fileno())
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
+        self._staged.append((tmp, path))
+
+    def write_bytes(self, path: "str | os.PathLike[str]", data) -> None:
+        """Stage ``path`` with contents ``data``."""
+        with self.open(path) as handle:
+            handle.write(data)
+
+    def commit(self, remove_first: tuple = ()) -> None:
+        """Rename every staged file into place, in staging order.
+
+        Args:
+            remove_first: final paths to delete before the first rename (e.g. an old index,
+                so that a crash mid-commit leaves no checkpoint rather than a mixed one).
+        """
+        for path in remove_first:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(path)
+        directories = []
+        for tmp, path in self._staged:
+            os.replace(tmp, path)
+            directories.append(os.path.dirname(os.path.abspath(path)))
+        self._staged = []
+        for directory in dict.fromkeys(directories):
+            _fsync_dir(directory)
+
+    def discard(self) -> None:
+        """Delete the temporary files not committed yet."""
+        for tmp, _ in self._staged:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+        self._staged = []
+
+
 @contextlib.contextmanager
 def atomic_open(path: "str | os.PathLike[str]") -> Iterator:
     """Open a temporary file next to ``path``; on success, fsync it and rename it to ``path``.
@@ -45,20 +113,10 @@ def atomic_open(path: "str | os.PathLike[str]") -> Iterator:
         A binary file object. If the ``with`` body raises, the temporary file is removed
         and ``path`` is untouched.
     """
-    path = os.fspath(path)
-    directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=os.path.basename(path) + ".", suffix=".tmp", dir=directory)
-    try:
-        with os.fdopen(fd, "wb") as handle:
+    with StagedFiles() as staged:
+        with staged.open(path) as handle:
             yield handle
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    _fsync_dir(directory)
+        staged.commit()
 
 
 def atomic_write_bytes(path: "str | os.PathLike[str]", data) -> None:
@@ -231,6 +289,27 @@ def update_checkpoint_state(directory: "str | os.PathLike[str]", prefix: "str | 
         remove_checkpoint(full)
         deleted.append(full)
     return deleted
+
+
+def replace_checkpoint_path(directory: "str | os.PathLike[str]", old: "str | os.PathLike[str]",
+                            new: "str | os.PathLike[str]") -> None:
+    """Rewrite the state file so that it names ``new`` wherever it named ``old`` (atomically).
+
+    Used to keep the state file pointing at a complete checkpoint while the one it names
+    is being replaced in place. Does nothing when there is no state file.
+    """
+    directory = os.fspath(directory)
+    state = get_checkpoint_state(directory)
+    if state is None:
+        return
+    old_rel, new_rel = _relative(directory, os.fspath(old)), _relative(directory, os.fspath(new))
+
+    def swap(path: str) -> str:
+        return new_rel if _relative(directory, path) == old_rel else path
+
+    state.model_checkpoint_path = swap(state.model_checkpoint_path)
+    state.all_model_checkpoint_paths = [swap(p) for p in state.all_model_checkpoint_paths]
+    atomic_write_bytes(os.path.join(directory, STATE_FILENAME), format_checkpoint_state(state).encode("utf-8"))
 
 
 def _relative(directory: str, prefix: str) -> str:
