@@ -26,3 +26,18 @@ from torchslim.variables import (AUTO_REUSE, GraphKeys, SlimVariable, VariableSc
                                  local_variable, model_variable, name_scope, variable, variable_scope)
 
 __version__ = "0.1.0"
+
+# Imported on first use, so that ``import torchslim`` does not load the checkpoint code.
+_LAZY = {"assign_from_checkpoint": "torchslim.checkpoint", "assign_from_checkpoint_fn": "torchslim.checkpoint"}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'torchslim' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_LAZY))

@@ -9,7 +9,9 @@ Public API::
     latest_checkpoint(directory)       prefix named by the 'checkpoint' state file, or None
     write_checkpoint(prefix, tensors)  V2 bundle, byte-identical to TensorFlow's
     save_safetensors / load_safetensors, save_state_dict / load_state_dict
-    assign_from_checkpoint / assign_from_checkpoint_fn / save_checkpoint (models)
+    assign_from_checkpoint(model, path, include=, exclude=, var_map=, ...)   RestoreReport
+    assign_from_checkpoint_fn(path, var_list)    TF-Slim's init_fn factory
+    save_checkpoint(model, prefix, global_step)  a model as a V2 bundle (TF names and layouts)
 
 Every malformed file raises :class:`CheckpointError` naming the file and the fault.
 """
@@ -17,7 +19,9 @@ Every malformed file raises :class:`CheckpointError` naming the file and the fau
 from .bundle import write_bundle as write_checkpoint
 from .errors import CheckpointError, RestoreError
 from .reader import CheckpointReader, list_variables, load, load_variable, open_checkpoint
+from .restore import RestoreReport, assign_from_checkpoint, assign_from_checkpoint_fn
 from .safetensors_io import load_safetensors, load_state_dict, save_safetensors, save_state_dict
+from .saving import save_checkpoint
 from .state import (CheckpointState, get_checkpoint_state, latest_checkpoint, remove_checkpoint,
                     update_checkpoint_state)
 
@@ -26,4 +30,5 @@ __all__ = [
     "list_variables", "load", "load_variable", "open_checkpoint", "latest_checkpoint",
     "get_checkpoint_state", "update_checkpoint_state", "remove_checkpoint", "write_checkpoint",
     "save_safetensors", "load_safetensors", "save_state_dict", "load_state_dict",
+    "RestoreReport", "assign_from_checkpoint", "assign_from_checkpoint_fn", "save_checkpoint",
 ]
