@@ -19,6 +19,7 @@ from __future__ import annotations
 import math
 from typing import Callable, Optional, Sequence, Tuple
 
+import numpy as np
 import torch
 
 __all__ = [
@@ -99,8 +100,10 @@ def central_crop(image: torch.Tensor, central_fraction: float) -> torch.Tensor:
 
 
 def _smallest_size_at_least(height: int, width: int, smallest_side: int) -> Tuple[int, int]:
-    scale = smallest_side / width if height > width else smallest_side / height
-    return int(height * scale), int(width * scale)
+    """The size whose smaller side is ``smallest_side``: float32 arithmetic rounded half to even (``tf.rint``)."""
+    h, w, side = np.float32(height), np.float32(width), np.float32(smallest_side)
+    scale = side / w if height > width else side / h
+    return int(np.rint(h * scale)), int(np.rint(w * scale))
 
 
 def aspect_preserving_resize(image: torch.Tensor, smallest_side: int) -> torch.Tensor:
@@ -278,7 +281,8 @@ def inception_preprocess_image(image: torch.Tensor, height: int, width: int, is_
       image: uint8 (0..255) or float (0..1) ``[H, W, C]``.
       height, width: output size.
       is_training: distorted crop, flip and colour distortion; otherwise central crop.
-      fast_mode: skip hue and contrast (training).
+      fast_mode: skip hue and contrast (training). Slim's slow mode also resizes with one of four
+        methods at random; here resizing is always bilinear.
       central_fraction: evaluation's central crop (None or 1: none).
       generator: random generator (default: torch's global one).
 
