@@ -50,6 +50,7 @@ def test_v1_and_safetensors_are_detected(tmp_path):
         for name in TENSORS:
             np.testing.assert_array_equal(out[name], TENSORS[name])
             assert out[name].dtype == TENSORS[name].dtype
+            assert out[name].shape == TENSORS[name].shape, (fmt, name)
 
 
 def test_missing_things(v2, tmp_path):

@@ -105,7 +105,8 @@ def save_safetensors(path: "str | os.PathLike[str]", tensors: Mapping[str, objec
         array = np.asarray(value)
         if array.dtype.kind in "OSU":
             raise ValueError(f"tensor {name!r}: string tensors cannot be stored in safetensors")
-        converted[name] = torch.from_numpy(np.ascontiguousarray(array.astype(array.dtype.newbyteorder("="))))
+        # np.array, not np.ascontiguousarray, which would turn a scalar into shape [1]
+        converted[name] = torch.from_numpy(np.array(array, dtype=array.dtype.newbyteorder("="), order="C"))
     data = save(converted, metadata={**METADATA, **(metadata or {})})
     atomic_write_bytes(path, data)
 
