@@ -355,6 +355,24 @@ def test_pooling_channels_first_and_errors():
         run(lambda x: layers.average_pooling2d(x, 2, 1, padding="full"), x)
 
 
+def test_pooling_is_the_core_op_untouched_by_its_arg_scope():
+    """tf.layers pooling runs Slim's max_pool2d / avg_pool2d; a Slim arg_scope on them changes nothing."""
+    x = torch.randn(1, 7, 6, 2)
+
+    def both(x):
+        with slim.arg_scope([slim.max_pool2d, slim.avg_pool2d], kernel_size=[1, 1], padding="SAME",
+                            outputs_collections="pools"):
+            tf_style = (layers.max_pooling2d(x, 3, 2), layers.average_pooling2d(x, 3, 2))
+            pooled = slim.get_collection("pools")
+        slim_style = (slim.max_pool2d(x, [3, 3], 2), slim.avg_pool2d(x, [3, 3], 2))
+        return tf_style, slim_style, pooled
+
+    _, ((max_tf, avg_tf), (max_slim, avg_slim), pooled) = run(both, x)
+    assert max_tf.shape == avg_tf.shape == (1, 3, 2, 2)
+    assert torch.equal(max_tf, max_slim) and torch.equal(avg_tf, avg_slim)
+    assert pooled == []
+
+
 def test_flatten_order():
     x = _grid(2, 3, 4)
     _, y = run(lambda x: layers.flatten(x), x)

@@ -1,19 +1,19 @@
 """``tf.layers`` pooling: ``max_pooling2d`` and ``average_pooling2d`` (``pool_size`` and ``strides`` required).
 
-TF's ``same`` semantics come from the core (:mod:`torchslim.layers.pooling`): max pooling pads with
-``-inf``, average pooling leaves padded cells out of the count, the odd cell goes bottom/right.
+The pooling itself is the core's :func:`torchslim.max_pool2d` / :func:`torchslim.avg_pool2d` (TF's
+``same`` semantics: max pooling pads with ``-inf``, average pooling leaves padded cells out of the
+count, the odd cell goes bottom/right); this module adds ``tf.layers``' argument names, checks and
+scope names.
 """
 
 from __future__ import annotations
 
-from typing import Optional, Sequence, Union
+from typing import Callable, Optional, Sequence, Union
 
 import torch
-import torch.nn.functional as F
 
-from torchslim.layers import padding as pad
-from torchslim.layers.common import scope_label
-from torchslim.layers.pooling import _avg_pool_explicit, _prepare
+from torchslim.layers.common import check_rank, scope_label
+from torchslim.layers.pooling import avg_pool2d, max_pool2d
 from torchslim.tf_layers.base import is_channels_first, layer_scope, normalize_padding, normalize_tuple
 
 __all__ = ["max_pooling2d", "average_pooling2d"]
@@ -21,22 +21,17 @@ __all__ = ["max_pooling2d", "average_pooling2d"]
 IntOrList = Union[int, Sequence[int]]
 
 
-def _pool(kind: str, inputs, pool_size, strides, padding, data_format, name) -> torch.Tensor:
+def _pool(kind: str, core_pool: Callable, inputs, pool_size, strides, padding, data_format, name) -> torch.Tensor:
     label = scope_label(name, kind)
     pool = normalize_tuple(pool_size, 2, "pool_size", label)
     stride = normalize_tuple(strides, 2, "strides", label)
     padding = normalize_padding(padding, label)
     core_format = "NCHW" if is_channels_first(data_format, label) else "NHWC"
-    x, channels_first, kernel, stride, explicit, symmetric = _prepare(inputs, pool, stride, padding, core_format,
-                                                                      name, kind)
+    check_rank(inputs, (4,), label, kind)
     with layer_scope(name, kind, takes_scope=False):
-        if kind == "max_pooling2d":
-            y = F.max_pool2d(pad.pad_explicit(x, explicit, value=float("-inf")), kernel, stride, symmetric)
-        elif explicit is None:
-            y = F.avg_pool2d(x, kernel, stride, symmetric, count_include_pad=False)
-        else:
-            y = _avg_pool_explicit(x, kernel, stride, explicit)
-        return pad.to_data_format(y, channels_first)
+        # Every argument by keyword: an arg_scope on the Slim op cannot reach a tf.layers call.
+        return core_pool(inputs, kernel_size=pool, stride=stride, padding=padding, data_format=core_format,
+                         outputs_collections=None, scope=None)
 
 
 def max_pooling2d(inputs: torch.Tensor, pool_size: IntOrList, strides: IntOrList, padding: str = "valid",
@@ -56,7 +51,7 @@ def max_pooling2d(inputs: torch.Tensor, pool_size: IntOrList, strides: IntOrList
     Raises:
       ValueError: for a wrong rank, padding, data format or tuple, naming the layer.
     """
-    return _pool("max_pooling2d", inputs, pool_size, strides, padding, data_format, name)
+    return _pool("max_pooling2d", max_pool2d, inputs, pool_size, strides, padding, data_format, name)
 
 
 def average_pooling2d(inputs: torch.Tensor, pool_size: IntOrList, strides: IntOrList, padding: str = "valid",
@@ -65,4 +60,4 @@ def average_pooling2d(inputs: torch.Tensor, pool_size: IntOrList, strides: IntOr
 
     ``same`` padding is left out of each average. Arguments as :func:`max_pooling2d`.
     """
-    return _pool("average_pooling2d", inputs, pool_size, strides, padding, data_format, name)
+    return _pool("average_pooling2d", avg_pool2d, inputs, pool_size, strides, padding, data_format, name)
