@@ -2,10 +2,10 @@
 
 TF's statistical cases draw one tensor and compare its variance with ``factor / n``
 (``assertAllClose(np.var, v, 1e-3, 1e-3)``); here the tolerance is four standard errors of the
-sample variance, which TF's absolute 1e-3 is not for the small conv variances. Their 1-D ``[100]`` cases draw 100 values, too few
-for that tolerance with another RNG, so here the scale is pinned exactly instead: a variance
-scaling initializer with seed ``s`` must equal a truncated normal (or uniform) with seed ``s`` and
-the standard deviation (or limit) TF's formula gives.
+sample variance, which TF's absolute 1e-3 is not for the small conv variances. Their 1-D ``[100]``
+cases draw 100 values, too few for that tolerance with another RNG, so there the scale is pinned
+exactly instead: a variance scaling initializer with seed ``s`` must equal a truncated normal (or
+uniform) with seed ``s`` and the standard deviation (or limit) TF's formula gives.
 """
 
 from __future__ import annotations
@@ -232,7 +232,8 @@ def test_constant_with_too_many_values_or_a_wrong_verified_shape_is_an_error():
 
 def test_initializers_in_a_layer_use_the_tf_shape():
     def fn(x):
-        return slim.conv2d(x, 8, [3, 3], weights_initializer=initializers.constant_initializer(list(range(3 * 3 * 2 * 8))),
+        kernel = initializers.constant_initializer(list(range(3 * 3 * 2 * 8)))
+        return slim.conv2d(x, 8, [3, 3], weights_initializer=kernel,
                            biases_initializer=initializers.constant_initializer(0.5), scope="c")
 
     model = slim.Model(fn)

@@ -235,8 +235,8 @@ def test_hinge_loss():
     torch.testing.assert_close(losses.hinge_loss(T([1.2, -1.4, -1.0, 2.1]), T([1.0, 0.0, 0.0, 1.0])), torch.zeros(4))
     torch.testing.assert_close(losses.hinge_loss(T([[-0.7], [-1.4], [1.4], [0.6]]), T([[0.0], [0.0], [1.0], [1.0]])),
                                T([[0.3], [0.0], [0.0], [0.4]]))
-    torch.testing.assert_close(losses.hinge_loss(T([[[1.2], [0.4], [-1.0], [-1.1]]]), T([[[1.0], [0.0], [0.0], [1.0]]])),
-                               T([[[0.0], [1.4], [0.0], [2.1]]]))
+    logits, labels = T([[[1.2], [0.4], [-1.0], [-1.1]]]), T([[[1.0], [0.0], [0.0], [1.0]]])
+    torch.testing.assert_close(losses.hinge_loss(logits, labels), T([[[0.0], [1.4], [0.0], [2.1]]]))
 
 
 def test_hinge_loss_is_not_collected_until_weighted():

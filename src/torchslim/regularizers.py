@@ -101,7 +101,8 @@ def l1_l2_regularizer(scale_l1: float = 1.0, scale_l2: float = 1.0, scope: Optio
     return sum_regularizer([l1_regularizer(scale_l1), l2_regularizer(scale_l2)])
 
 
-def sum_regularizer(regularizer_list: Sequence[Optional[Regularizer]], scope: Optional[str] = None) -> Optional[Regularizer]:
+def sum_regularizer(regularizer_list: Sequence[Optional[Regularizer]],
+                    scope: Optional[str] = None) -> Optional[Regularizer]:
     """Adds the losses of several regularizers (None entries are dropped).
 
     Returns:
