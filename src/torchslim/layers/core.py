@@ -28,8 +28,9 @@ def fully_connected(inputs: torch.Tensor, num_outputs: int, activation_fn: Optio
     """A dense layer on the last axis (default scope ``fully_connected``).
 
     Variables ``weights`` ``[in, out]`` and, unless a normalizer is given or
-    ``biases_initializer`` is None, ``biases`` ``[out]``. Inputs of rank > 2 are transformed on
-    their last axis (what TF-Slim's implementation does, whatever its docstring says).
+    ``biases_initializer`` is None, ``biases`` ``[out]``, created in the inputs' dtype (as TF).
+    Inputs of rank > 2 are transformed on their last axis (what TF-Slim's implementation does,
+    whatever its docstring says).
 
     Args:
       inputs: a tensor of rank >= 2.
@@ -49,14 +50,15 @@ def fully_connected(inputs: torch.Tensor, num_outputs: int, activation_fn: Optio
     in_units = utils.last_dimension(inputs.shape, min_rank=2)
     with variable_scope(scope, "fully_connected", [inputs], reuse=reuse) as sc:
         weights = model_variable(
-            "weights", shape=(in_units, num_outputs), initializer=weights_initializer,
+            "weights", shape=(in_units, num_outputs), dtype=inputs.dtype, initializer=weights_initializer,
             regularizer=weights_regularizer, trainable=trainable,
             collections=variable_collections(variables_collections, "weights"), layout="fc")
         biases = None
         if normalizer_fn is None and biases_initializer is not None:
             biases = model_variable(
-                "biases", shape=(num_outputs,), initializer=biases_initializer, regularizer=biases_regularizer,
-                trainable=trainable, collections=variable_collections(variables_collections, "biases"))
+                "biases", shape=(num_outputs,), dtype=inputs.dtype, initializer=biases_initializer,
+                regularizer=biases_regularizer, trainable=trainable,
+                collections=variable_collections(variables_collections, "biases"))
         outputs = F.linear(inputs, weights, biases)
         outputs = normalize_and_activate(outputs, normalizer_fn, normalizer_params, activation_fn)
         return utils.collect_named_outputs(outputs_collections, sc.name, outputs)
@@ -91,10 +93,11 @@ def dropout(inputs: torch.Tensor, keep_prob: float = 0.5, noise_shape: Optional[
     Args:
       inputs: any tensor.
       keep_prob: probability of keeping a value (in (0, 1]).
-      noise_shape: shape of the keep mask, broadcast against ``inputs`` (e.g. ``[N, 1, 1, C]``).
+      noise_shape: shape of the keep mask, broadcast against ``inputs`` (e.g. ``[N, 1, 1, C]``;
+        a None entry means the input's size).
       is_training: True drops, False is the identity, None follows ``model.train()``/``eval()``.
-      outputs_collections: collections for the output (alias: the name scope).
-      scope: name scope (default ``Dropout``).
+      outputs_collections: collections for the output (alias: the variable scope's name).
+      scope: variable scope, as TF-Slim (default ``Dropout``; no variables are made).
       seed: makes the mask reproducible.
 
     Returns:
@@ -107,18 +110,22 @@ def dropout(inputs: torch.Tensor, keep_prob: float = 0.5, noise_shape: Optional[
     if not 0.0 < float(keep_prob) <= 1.0:
         raise ValueError(f"{label}: keep_prob must be in (0, 1], got {keep_prob}")
     training = resolve_is_training(is_training, label)
-    with name_scope(scope, "Dropout") as sc:
+    with variable_scope(scope, "Dropout", [inputs]) as sc:
         if not training or keep_prob == 1.0:
             outputs = inputs
         elif noise_shape is None and seed is None:
             outputs = F.dropout(inputs, p=1.0 - keep_prob, training=True)
         else:
             outputs = inputs * _keep_mask(inputs, keep_prob, noise_shape, seed)
-        return utils.collect_named_outputs(outputs_collections, sc, outputs)
+        return utils.collect_named_outputs(outputs_collections, sc.name, outputs)
 
 
 def _keep_mask(inputs, keep_prob, noise_shape, seed):
-    shape = tuple(inputs.shape if noise_shape is None else noise_shape)
+    """A 0 or ``1 / keep_prob`` mask of ``noise_shape`` (None entries: the input's size there)."""
+    if noise_shape is None:
+        shape = tuple(inputs.shape)
+    else:
+        shape = tuple(inputs.shape[i] if d is None else int(d) for i, d in enumerate(noise_shape))
     gen = None
     if seed is not None:
         gen = torch.Generator(device=inputs.device)
@@ -139,7 +146,7 @@ def bias_add(inputs: torch.Tensor, activation_fn: Optional[Callable] = None,
              initializer=initializers.zeros_initializer(), regularizer=None, reuse=None, variables_collections=None,
              outputs_collections=None, trainable: bool = True, data_format: str = "NHWC",
              scope: Optional[str] = None) -> torch.Tensor:
-    """Adds a ``biases`` variable over the channel axis (default scope ``BiasAdd``).
+    """Adds a ``biases`` variable (in the inputs' dtype) over the channel axis (default scope ``BiasAdd``).
 
     Raises:
       ValueError: for an unknown data format or NCHW with rank != 4, naming the scope.
@@ -152,8 +159,8 @@ def bias_add(inputs: torch.Tensor, activation_fn: Optional[Callable] = None,
         raise ValueError(f"{label}: data_format NCHW only supports 4D Tensor")
     channel_axis = 1 if data_format == "NCHW" else rank - 1
     with variable_scope(scope, "BiasAdd", [inputs], reuse=reuse) as sc:
-        biases = model_variable("biases", shape=(int(inputs.shape[channel_axis]),), initializer=initializer,
-                                regularizer=regularizer, trainable=trainable,
+        biases = model_variable("biases", shape=(int(inputs.shape[channel_axis]),), dtype=inputs.dtype,
+                                initializer=initializer, regularizer=regularizer, trainable=trainable,
                                 collections=variable_collections(variables_collections, "biases"))
         shape = [1] * rank
         shape[channel_axis] = -1
@@ -166,10 +173,15 @@ def bias_add(inputs: torch.Tensor, activation_fn: Optional[Callable] = None,
 @add_arg_scope
 def one_hot_encoding(labels: torch.Tensor, num_classes: int, on_value: float = 1.0, off_value: float = 0.0,
                      outputs_collections=None, scope: Optional[str] = None) -> torch.Tensor:
-    """Float one-hot rows ``[..., num_classes]`` with ``on_value`` / ``off_value``."""
+    """Float one-hot rows ``[..., num_classes]`` with ``on_value`` / ``off_value``.
+
+    As ``tf.one_hot``, a label outside ``[0, num_classes)`` (e.g. -1) gives a row of ``off_value``.
+    """
     with name_scope(scope, "OneHotEncoding") as sc:
-        hot = F.one_hot(torch.as_tensor(labels).long(), num_classes).to(torch.float32)
-        outputs = hot * (on_value - off_value) + off_value
+        labels = torch.as_tensor(labels).long()
+        hot = labels.unsqueeze(-1) == torch.arange(num_classes, device=labels.device)
+        outputs = torch.where(hot, torch.tensor(on_value, dtype=torch.float32, device=labels.device),
+                              torch.tensor(off_value, dtype=torch.float32, device=labels.device))
         return utils.collect_named_outputs(outputs_collections, sc, outputs)
 
 
