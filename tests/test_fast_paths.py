@@ -182,3 +182,16 @@ def test_fold_keeps_end_points_and_nchw():
     _randomize_bn(m)
     with torch.no_grad():
         torch.testing.assert_close(m(xc), _plain(m, xc), atol=TOL, rtol=0)
+
+
+def test_fold_keeps_float64_precision():
+    x = torch.rand(2, 9, 9, 3, dtype=torch.float64, generator=torch.Generator().manual_seed(0))
+    model = slim.Model(_net)
+    model.build(x)
+    assert {v.dtype for v in model.tf_variables().values()} == {torch.float64}
+    _randomize_bn(model)
+    model.eval()
+    with torch.no_grad():
+        folded, plain = model(x), _plain(model, x)
+    assert folded.dtype == torch.float64
+    torch.testing.assert_close(folded, plain, rtol=1e-12, atol=1e-12)

@@ -480,3 +480,54 @@ def test_separable_is_depthwise_then_pointwise():
     depthwise = np.concatenate([numpy_conv2d(x[..., c:c + 1], dw[:, :, c:c + 1, :], (2, 2), (1, 1), "SAME")
                                 for c in range(2)], axis=-1)
     np.testing.assert_allclose(out.detach().numpy(), depthwise @ pw[0, 0], rtol=1e-4, atol=1e-4)
+
+
+# --- dtypes: variables take the inputs' dtype (TF: dtype=inputs.dtype.base_dtype) -----------------
+
+
+@pytest.mark.parametrize("layer", [
+    lambda x: slim.conv2d(x, 3, [3, 3], scope="L"),
+    lambda x: slim.separable_conv2d(x, 3, [3, 3], depth_multiplier=2, scope="L"),
+    lambda x: slim.separable_conv2d(x, None, [3, 3], scope="L"),
+    lambda x: slim.conv2d_transpose(x, 3, [3, 3], stride=2, scope="L"),
+    lambda x: slim.conv1d(x[:, 0], 3, 3, scope="L"),
+])
+def test_variables_take_the_input_dtype(layer):
+    x = torch.rand(2, 5, 5, 2, dtype=torch.float64)
+    model, out = run(layer, x)
+    assert out.dtype == torch.float64
+    assert {v.dtype for v in model.tf_variables().values()} == {torch.float64}
+
+
+def test_float64_conv_matches_numpy_exactly():
+    x = torch.randn(2, 7, 8, 3, dtype=torch.float64, generator=torch.Generator().manual_seed(0))
+    model, out = run(lambda x: slim.conv2d(x, 4, [3, 3], stride=2, activation_fn=None, scope="c"), x)
+    w = model.variable("c/weights").to_tf().numpy()
+    np.testing.assert_allclose(out.detach().numpy(), numpy_conv2d(x.numpy(), w, (2, 2), (1, 1), "SAME"), rtol=1e-12)
+
+
+def test_integer_inputs_are_a_type_error():
+    # tf-slim testCreateConvInt32: "non-floating point type"
+    with pytest.raises(TypeError, match="non-floating point type"):
+        run(lambda x: slim.separable_conv2d(x, 32, [3, 3], 2), torch.randint(0, 100, (5, 3, 3, 3), dtype=torch.int32))
+    with pytest.raises(TypeError, match="non-floating point type"):
+        run(lambda x: slim.conv2d(x, 32, [3, 3]), torch.randint(0, 100, (5, 3, 3, 3), dtype=torch.int32))
+
+
+# --- layout: NHWC reaches PyTorch as a channels_last view ---------------------------------------
+
+
+def test_nhwc_reaches_the_conv_kernel_as_a_channels_last_view(monkeypatch):
+    import torchslim.layers.conv as conv_module
+
+    seen = []
+
+    def spy(x, *args):
+        seen.append((x.data_ptr(), x.is_contiguous(memory_format=torch.channels_last)))
+        return F.conv2d(x, *args)
+
+    monkeypatch.setitem(conv_module._CONV, 2, spy)
+    x = torch.rand(2, 6, 6, 3)
+    model, out = run(lambda x: slim.conv2d(x, 4, [3, 3]), x)  # 3x3 stride 1 SAME: symmetric, no pad copy
+    assert seen == [(x.data_ptr(), True)]
+    assert out.is_contiguous()  # the channels_last result is NHWC without a copy back

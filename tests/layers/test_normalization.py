@@ -310,3 +310,33 @@ def test_layer_norm_axes():
     torch.testing.assert_close(out, want)
     with pytest.raises(ValueError, match="LayerNorm"):
         run(lambda x: slim.layer_norm(x, begin_norm_axis=5), x)
+
+
+# --- dtypes ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fused", [None, False])
+def test_float64_inputs_get_float64_variables_and_update_them(fused):
+    x = images((6, 3, 3, 2)).double()
+    model, out = run(lambda x: slim.batch_norm(x, scale=True, decay=0.0, fused=fused), x)
+    assert out.dtype == torch.float64
+    assert {v.dtype for v in model.tf_variables().values()} == {torch.float64}
+    flat = x.reshape(-1, 2)
+    correction = 0 if fused is False else 1
+    torch.testing.assert_close(model.variable("BatchNorm/moving_mean").to_tf(), flat.mean(0))
+    torch.testing.assert_close(model.variable("BatchNorm/moving_variance").to_tf(), flat.var(0, correction=correction))
+    want = (flat - flat.mean(0)) / torch.sqrt(flat.var(0, correction=0) + 1e-3)
+    torch.testing.assert_close(out.reshape(-1, 2), want)
+
+
+def test_float64_zero_debias():
+    x = images((10, 3, 3, 3)).double()
+    model, _ = run(lambda x: slim.batch_norm(x, decay=0.1, zero_debias_moving_mean=True, fused=False), x)
+    assert {v.dtype for v in model.tf_variables().values()} == {torch.float64}
+    torch.testing.assert_close(model.variable("BatchNorm/moving_mean").to_tf(), x.mean(dim=(0, 1, 2)))
+
+
+def test_layer_norm_variables_take_the_input_dtype():
+    model, out = run(lambda x: slim.layer_norm(x), images((2, 3, 4)).double())
+    assert out.dtype == torch.float64
+    assert {v.dtype for v in model.tf_variables().values()} == {torch.float64}

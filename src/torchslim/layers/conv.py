@@ -100,14 +100,15 @@ def convolution(inputs: torch.Tensor, num_outputs: int, kernel_size: IntOrList, 
     in_channels = inputs.shape[1] if channels_first else inputs.shape[-1]
     with variable_scope(scope, "Conv", [inputs], reuse=reuse) as sc:
         weights = model_variable(
-            "weights", shape=tuple(kernel) + (in_channels, num_outputs), initializer=weights_initializer,
-            regularizer=weights_regularizer, trainable=trainable,
+            "weights", shape=tuple(kernel) + (in_channels, num_outputs), dtype=inputs.dtype,
+            initializer=weights_initializer, regularizer=weights_regularizer, trainable=trainable,
             collections=variable_collections(variables_collections, "weights"), layout="conv")
         biases = None
         if normalizer_fn is None and biases_initializer is not None:
             biases = model_variable(
-                "biases", shape=(num_outputs,), initializer=biases_initializer, regularizer=biases_regularizer,
-                trainable=trainable, collections=variable_collections(variables_collections, "biases"))
+                "biases", shape=(num_outputs,), dtype=inputs.dtype, initializer=biases_initializer,
+                regularizer=biases_regularizer, trainable=trainable,
+                collections=variable_collections(variables_collections, "biases"))
         x = pad.to_channels_first(inputs, channels_first)
         if normalizer_fn is batch_norm:  # inference: one convolution with BN folded in (see conv_with_batch_norm)
             outputs = conv_with_batch_norm(
@@ -191,21 +192,22 @@ def separable_convolution2d(inputs: torch.Tensor, num_outputs: Optional[int], ke
     pointwise_initializer = pointwise_initializer or weights_initializer
     with variable_scope(scope, "SeparableConv2d", [inputs], reuse=reuse) as sc:
         depthwise = model_variable(
-            "depthwise_weights", shape=tuple(kernel) + (in_channels, int(depth_multiplier)),
+            "depthwise_weights", shape=tuple(kernel) + (in_channels, int(depth_multiplier)), dtype=inputs.dtype,
             initializer=weights_initializer, regularizer=weights_regularizer, trainable=trainable,
             collections=variable_collections(variables_collections, "weights"), layout="depthwise")
         pointwise = None
         if num_outputs is not None:
             pointwise = model_variable(
-                "pointwise_weights", shape=(1, 1, depth, int(num_outputs)), initializer=pointwise_initializer,
-                regularizer=weights_regularizer, trainable=trainable,
+                "pointwise_weights", shape=(1, 1, depth, int(num_outputs)), dtype=inputs.dtype,
+                initializer=pointwise_initializer, regularizer=weights_regularizer, trainable=trainable,
                 collections=variable_collections(variables_collections, "weights"), layout="conv")
         biases = None
         if normalizer_fn is None and biases_initializer is not None:
             out_channels = int(num_outputs) if num_outputs is not None else depth
             biases = model_variable(
-                "biases", shape=(out_channels,), initializer=biases_initializer, regularizer=biases_regularizer,
-                trainable=trainable, collections=variable_collections(variables_collections, "biases"))
+                "biases", shape=(out_channels,), dtype=inputs.dtype, initializer=biases_initializer,
+                regularizer=biases_regularizer, trainable=trainable,
+                collections=variable_collections(variables_collections, "biases"))
         x = pad.to_channels_first(inputs, channels_first)
         if pointwise is None:
             y = _conv_nd(x, depthwise, biases, strides, rates, padding, groups=in_channels)
@@ -259,14 +261,15 @@ def convolution2d_transpose(inputs: torch.Tensor, num_outputs: int, kernel_size:
     in_channels = inputs.shape[1] if channels_first else inputs.shape[-1]
     with variable_scope(scope, "Conv2d_transpose", [inputs], reuse=reuse) as sc:
         weights = model_variable(
-            "weights", shape=tuple(kernel) + (int(num_outputs), in_channels), initializer=weights_initializer,
-            regularizer=weights_regularizer, trainable=trainable,
+            "weights", shape=tuple(kernel) + (int(num_outputs), in_channels), dtype=inputs.dtype,
+            initializer=weights_initializer, regularizer=weights_regularizer, trainable=trainable,
             collections=variable_collections(variables_collections, "weights"), layout="conv_transpose")
         biases = None
         if normalizer_fn is None and biases_initializer is not None:
             biases = model_variable(
-                "biases", shape=(int(num_outputs),), initializer=biases_initializer, regularizer=biases_regularizer,
-                trainable=trainable, collections=variable_collections(variables_collections, "biases"))
+                "biases", shape=(int(num_outputs),), dtype=inputs.dtype, initializer=biases_initializer,
+                regularizer=biases_regularizer, trainable=trainable,
+                collections=variable_collections(variables_collections, "biases"))
         x = pad.to_channels_first(inputs, channels_first)
         y = _transpose_conv(x, weights, biases, kernel, strides, padding)
         outputs = normalize_and_activate(pad.to_data_format(y, channels_first), normalizer_fn,

@@ -65,7 +65,7 @@ def batch_norm(inputs: torch.Tensor, decay: float = 0.999, center: bool = True, 
     """Batch normalisation over every axis but the channel axis (default scope ``BatchNorm``).
 
     Variables: ``beta`` (if ``center``), ``gamma`` (only if ``scale``), ``moving_mean`` and
-    ``moving_variance`` (non-trainable buffers), all float32.
+    ``moving_variance`` (non-trainable buffers), all float32 (float64 for float64 inputs).
 
     Args:
       inputs: a tensor of rank >= 2, channels last (or channel axis 1 with ``data_format='NCHW'``).
@@ -105,7 +105,8 @@ def batch_norm(inputs: torch.Tensor, decay: float = 0.999, center: bool = True, 
     with variable_scope(scope, "BatchNorm", [inputs], reuse=reuse) as sc:
         params = _bn_variables(channels, center, scale, param_initializers or {}, param_regularizers or {},
                                variables_collections, trainable,
-                               _param_order(rank, fused, updates_collections, zero_debias_moving_mean))
+                               _param_order(rank, fused, updates_collections, zero_debias_moving_mean),
+                               _param_dtype(inputs.dtype))
         state = current_call(label)
         update = training and not state.dry_run
         unbiased = fused is not False and rank in (2, 4)
@@ -124,7 +125,13 @@ _DEFAULT_INITIALIZERS = {"beta": initializers.zeros_initializer(), "gamma": init
                          "moving_variance": initializers.ones_initializer()}
 
 
-def _bn_variables(channels, center, scale, initializers_, regularizers_, collections, trainable, order):
+def _param_dtype(input_dtype: torch.dtype) -> torch.dtype:
+    """float32, as TF-Slim's fused path for every input it takes; float64 for float64 inputs (TF's core path)."""
+    return torch.float64 if input_dtype == torch.float64 else torch.float32
+
+
+def _bn_variables(channels, center, scale, initializers_, regularizers_, collections, trainable, order,
+                  dtype=torch.float32):
     defaults = _DEFAULT_INITIALIZERS
     wanted = {"beta": center, "gamma": scale}
     params = {}
@@ -134,7 +141,7 @@ def _bn_variables(channels, center, scale, initializers_, regularizers_, collect
             continue
         moving = name.startswith("moving")
         params[name] = model_variable(
-            name, shape=(channels,), dtype=torch.float32, initializer=initializers_.get(name, defaults[name]),
+            name, shape=(channels,), dtype=dtype, initializer=initializers_.get(name, defaults[name]),
             regularizer=None if moving else regularizers_.get(name), trainable=trainable and not moving,
             collections=variable_collections(collections, name))
     return params
@@ -163,23 +170,25 @@ def _batch_norm(inputs, params, channel_axis, decay, epsilon, training, update, 
 
 def _batch_moments(x: torch.Tensor, unbiased: bool):
     dims = [d for d in range(x.dim()) if d != 1]
-    var, mean = torch.var_mean(x.detach().float(), dim=dims, correction=1 if unbiased else 0)
+    x = x.detach().to(torch.promote_types(x.dtype, torch.float32))
+    var, mean = torch.var_mean(x, dim=dims, correction=1 if unbiased else 0)
     return mean, var
 
 
 def _update_moving(x, moving_mean, moving_var, decay, unbiased):
     mean, var = _batch_moments(x, unbiased)
     with torch.no_grad():
-        moving_mean.lerp_(mean, 1.0 - decay)
-        moving_var.lerp_(var, 1.0 - decay)
+        moving_mean.lerp_(mean.to(moving_mean.dtype), 1.0 - decay)
+        moving_var.lerp_(var.to(moving_var.dtype), 1.0 - decay)
 
 
 def _zero_debias_bn(inputs, params, channel_axis, decay, epsilon, training, update, unbiased, trainable):
     """TF's ``zero_debias_moving_mean``: the mean is kept biased plus a step count, then debiased."""
     with variable_scope("BatchNorm"), variable_scope("moving_mean"):
-        biased = model_variable("biased", shape=params["moving_mean"].shape, initializer=initializers.zeros_initializer(),
-                                trainable=False)
-        local_step = model_variable("local_step", shape=(), initializer=initializers.zeros_initializer(),
+        dtype = params["moving_mean"].dtype
+        biased = model_variable("biased", shape=params["moving_mean"].shape, dtype=dtype,
+                                initializer=initializers.zeros_initializer(), trainable=False)
+        local_step = model_variable("local_step", shape=(), dtype=dtype, initializer=initializers.zeros_initializer(),
                                     trainable=False)
     x = _to_channels_dim1(inputs, channel_axis)
     if training:
@@ -187,10 +196,10 @@ def _zero_debias_bn(inputs, params, channel_axis, decay, epsilon, training, upda
         if update:
             mean, var = _batch_moments(x, unbiased)
             with torch.no_grad():
-                biased.lerp_(mean, 1.0 - decay)
+                biased.lerp_(mean.to(dtype), 1.0 - decay)
                 local_step.add_(1.0)
                 params["moving_mean"].copy_(biased / (1.0 - decay ** local_step))
-                params["moving_variance"].lerp_(var, 1.0 - decay)
+                params["moving_variance"].lerp_(var.to(dtype), 1.0 - decay)
     else:
         y = F.batch_norm(x, params["moving_mean"], params["moving_variance"], params["gamma"], params["beta"],
                          False, 0.0, epsilon)
@@ -203,7 +212,7 @@ def layer_norm(inputs: torch.Tensor, center: bool = True, scale: bool = True, ac
                begin_norm_axis: int = 1, begin_params_axis: int = -1, scope: Optional[str] = None) -> torch.Tensor:
     """Layer normalisation over axes ``begin_norm_axis..`` (default scope ``LayerNorm``, epsilon 1e-12).
 
-    Variables ``beta`` and ``gamma`` of shape ``inputs.shape[begin_params_axis:]``.
+    Variables ``beta`` and ``gamma`` of shape ``inputs.shape[begin_params_axis:]``, in the inputs' dtype.
 
     Returns:
       The normalised tensor.
@@ -221,11 +230,13 @@ def layer_norm(inputs: torch.Tensor, center: bool = True, scale: bool = True, ac
     with variable_scope(scope, "LayerNorm", [inputs], reuse=reuse) as sc:
         beta = gamma = None
         if center:
-            beta = model_variable("beta", shape=shape, initializer=initializers.zeros_initializer(),
-                                  trainable=trainable, collections=variable_collections(variables_collections, "beta"))
+            beta = model_variable("beta", shape=shape, dtype=inputs.dtype,
+                                  initializer=initializers.zeros_initializer(), trainable=trainable,
+                                  collections=variable_collections(variables_collections, "beta"))
         if scale:
-            gamma = model_variable("gamma", shape=shape, initializer=initializers.ones_initializer(),
-                                   trainable=trainable, collections=variable_collections(variables_collections, "gamma"))
+            gamma = model_variable("gamma", shape=shape, dtype=inputs.dtype,
+                                   initializer=initializers.ones_initializer(), trainable=trainable,
+                                   collections=variable_collections(variables_collections, "gamma"))
         dims = tuple(range(norm_axis, rank))
         var, mean = torch.var_mean(inputs, dim=dims, correction=0, keepdim=True)
         outputs = (inputs - mean) * torch.rsqrt(var + 1e-12)
@@ -259,16 +270,17 @@ def _fold_key(weights, params, epsilon):
 
 
 def _fold(weights, params, epsilon):
-    """``w * gamma / sqrt(var + eps)`` and ``beta - mean * gamma / sqrt(var + eps)``, in float32."""
-    var = params["moving_variance"].float()
+    """``w * gamma / sqrt(var + eps)`` and ``beta - mean * gamma / sqrt(var + eps)``, in float32 at least."""
+    work = torch.promote_types(weights.dtype, torch.float32)
+    var = params["moving_variance"].to(work)
     scale = torch.rsqrt(var + epsilon)
     if params["gamma"] is not None:
-        scale = scale * params["gamma"].float()
-    bias = -params["moving_mean"].float() * scale
+        scale = scale * params["gamma"].to(work)
+    bias = -params["moving_mean"].to(work) * scale
     if params["beta"] is not None:
-        bias = bias + params["beta"].float()
+        bias = bias + params["beta"].to(work)
     shape = (-1,) + (1,) * (weights.dim() - 1)
-    folded = (weights.float() * scale.reshape(shape)).to(weights.dtype)
+    folded = (weights.to(work) * scale.reshape(shape)).to(weights.dtype)
     return folded, bias.to(weights.dtype)
 
 
@@ -356,7 +368,8 @@ def conv_with_batch_norm(conv: Callable, x: torch.Tensor, weights: torch.Tensor,
                                get("param_initializers") or {}, get("param_regularizers") or {},
                                get("variables_collections"), get("trainable", True),
                                _param_order(rank, get("fused"), get("updates_collections", GraphKeys.UPDATE_OPS),
-                                            False))
+                                            False),
+                               _param_dtype(x.dtype))
         epsilon = get("epsilon", 0.001)
         if _needs_param_grads(weights, params):
             y = F.batch_norm(conv(x, weights, None), params["moving_mean"], params["moving_variance"],
