@@ -11,12 +11,13 @@ from torchslim.variables import variable_scope
 __all__ = ["repeat", "stack"]
 
 
-def _layer_name(layer: Callable) -> str:
+def _layer_name(layer: Callable, fallback: str) -> str:
+    """``layer.__name__``, or the wrapped function's for a ``functools.partial``, else ``fallback``."""
     if hasattr(layer, "__name__"):
         return layer.__name__
     if hasattr(layer, "func") and hasattr(layer.func, "__name__"):
         return layer.func.__name__
-    return "repeat"
+    return fallback
 
 
 def repeat(inputs: torch.Tensor, repetitions: int, layer: Callable, *args: Any, **kwargs: Any) -> torch.Tensor:
@@ -36,7 +37,7 @@ def repeat(inputs: torch.Tensor, repetitions: int, layer: Callable, *args: Any, 
     """
     scope = kwargs.pop("scope", None)
     with variable_scope(scope, "Repeat", [inputs]):
-        name = scope if scope is not None else _layer_name(layer)
+        name = scope if scope is not None else _layer_name(layer, "repeat")
         outputs = inputs
         for i in range(repetitions):
             kwargs["scope"] = f"{name}_{i + 1}"
@@ -47,7 +48,8 @@ def repeat(inputs: torch.Tensor, repetitions: int, layer: Callable, *args: Any, 
 def stack(inputs: torch.Tensor, layer: Callable, stack_args: Sequence[Any], **kwargs: Any) -> torch.Tensor:
     """Applies ``layer`` once per entry of ``stack_args`` (each entry: positional args after the input).
 
-    Scopes as :func:`repeat`, with default outer scope ``Stack``.
+    Scopes as :func:`repeat`, with default outer scope ``Stack`` (and ``stack_<i>`` for a layer
+    without a name).
 
     Args:
       inputs: the first input.
@@ -65,7 +67,7 @@ def stack(inputs: torch.Tensor, layer: Callable, stack_args: Sequence[Any], **kw
     if not isinstance(stack_args, (list, tuple)):
         raise ValueError("stack_args need to be a list or tuple")
     with variable_scope(scope, "Stack", [inputs]):
-        name = scope if scope is not None else _layer_name(layer)
+        name = scope if scope is not None else _layer_name(layer, "stack")
         outputs = inputs
         for i, layer_args in enumerate(stack_args):
             kwargs["scope"] = f"{name}_{i + 1}"
