@@ -316,6 +316,12 @@ def _join(prefix: str, name: str) -> str:
     return f"{prefix}/{name}" if prefix else name
 
 
+def _scope_label(name_or_scope, default_name: Optional[str]) -> Optional[str]:
+    if isinstance(name_or_scope, VariableScope):
+        return name_or_scope.name
+    return name_or_scope if name_or_scope is not None else default_name
+
+
 def _unique_default_name(state: CallState, prefix: str) -> str:
     base = _join(state.scope.name, prefix)
     if state.scope_counts.get(base, 0) == 0:
@@ -359,8 +365,8 @@ def name_scope(name: Optional[str], default_name: Optional[str] = None, values=N
       The full name scope string, without trailing ``/``.
     """
     del values
-    state = current_call("name_scope")
     base = name if name is not None else default_name
+    state = current_call(f"name_scope {base!r}")
     if base is None:
         raise ValueError("name_scope needs a name or a default_name")
     if base.endswith("/"):
@@ -404,7 +410,7 @@ def variable_scope(
       ValueError: if both ``name_or_scope`` and ``default_name`` are None.
     """
     del values
-    state = current_call("variable_scope")
+    state = current_call(f"variable_scope {_scope_label(name_or_scope, default_name)!r}")
     parent = state.scope
     if isinstance(name_or_scope, VariableScope):
         new_name = name_or_scope.name
