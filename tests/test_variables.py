@@ -506,3 +506,39 @@ def test_auto_reuse_with_another_layout_is_an_error():
 
     with pytest.raises(ValueError, match=r"share variable s/k with layout 'identity'.*'fc'"):
         run(fn, X)
+
+
+# --- local_variable / global_variable (tf-slim LocalVariableTest, GlobalVariableTest) -------------
+
+
+@pytest.mark.parametrize("make, collection, other", [
+    (slim.local_variable, GraphKeys.LOCAL_VARIABLES, GraphKeys.GLOBAL_VARIABLES),
+    (slim.global_variable, GraphKeys.GLOBAL_VARIABLES, GraphKeys.LOCAL_VARIABLES),
+])
+def test_local_and_global_variables(make, collection, other):
+    found = {}
+
+    def fn(x):
+        a = make(42)
+        b = make(43)
+        with slim.variable_scope("A"):
+            c = make([1, 1, 1, 1, 1], name="a")
+            d = make(0)
+        with slim.variable_scope("B"):
+            make(0)
+        found["names"] = [v.name for v in slim.get_variables(collection=collection)]
+        found["other"] = [v.name for v in slim.get_variables(collection=other)]
+        found["A"] = [v.name for v in slim.get_variables("A", collection=collection)]
+        found["restore"] = [v.name for v in slim.get_variables_to_restore()]
+        found["trainable"] = slim.get_trainable_variables()
+        return a, b, c, d
+
+    model = slim.Model(fn)
+    a, b, c, d = model(X)
+    assert found["names"] == ["Variable", "Variable_1", "A/a", "A/Variable", "B/Variable"]
+    assert found["other"] == [] and found["trainable"] == [] and found["A"] == ["A/a", "A/Variable"]
+    assert found["restore"] == (found["names"] if collection == GraphKeys.GLOBAL_VARIABLES else [])
+    assert (int(a), int(b), c.tolist()) == (42, 43, [1, 1, 1, 1, 1]) and c.shape == (5,)
+    assert list(dict(model.named_parameters())) == []  # non-trainable: buffers
+    a2, *_ = model(X)  # found again by the same names on the next call
+    assert a2 is a and list(model.tf_variables()) == found["names"]

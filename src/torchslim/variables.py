@@ -710,17 +710,56 @@ def model_variable(
     return _get_variable(name, shape, dtype, initializer, regularizer, trainable, spec, layout).tensor
 
 
-def global_variable(initial_value, name: Optional[str] = None, dtype=None, trainable: bool = False) -> torch.Tensor:
-    """A variable in ``GLOBAL_VARIABLES`` with an initial value (non-trainable by default)."""
-    value = torch.as_tensor(initial_value, dtype=dtype)
-    return variable(name or "Variable", value.shape, value.dtype, value, trainable=trainable)
+def global_variable(initial_value, validate_shape: bool = True, name: Optional[str] = None,
+                    use_resource=None) -> torch.Tensor:
+    """A non-trainable variable in ``GLOBAL_VARIABLES`` holding ``initial_value`` (TF-Slim's).
+
+    Like the ``tf.Variable`` it stands for, it is named in the current name scope and made unique
+    there (``Variable``, ``Variable_1``, ...); reuse does not apply.
+
+    Args:
+      initial_value: the value (its shape and dtype are the variable's).
+      validate_shape, use_resource: TF arguments, ignored.
+      name: the name (default ``Variable``).
+
+    Returns:
+      The buffer.
+    """
+    del validate_shape, use_resource
+    return _plain_variable(initial_value, name, GraphKeys.GLOBAL_VARIABLES, "global_variable")
 
 
-def local_variable(initial_value, name: Optional[str] = None, dtype=None) -> torch.Tensor:
-    """A non-trainable variable in ``LOCAL_VARIABLES`` with an initial value."""
-    value = torch.as_tensor(initial_value, dtype=dtype)
-    return variable(name or "Variable", value.shape, value.dtype, value, trainable=False,
-                    collections=[GraphKeys.LOCAL_VARIABLES])
+def local_variable(initial_value, validate_shape: bool = True, name: Optional[str] = None,
+                   use_resource=None) -> torch.Tensor:
+    """A non-trainable variable in ``LOCAL_VARIABLES`` holding ``initial_value`` (TF-Slim's).
+
+    Named as :func:`global_variable`. Not in ``GLOBAL_VARIABLES``, so not restored.
+
+    Args: as :func:`global_variable`.
+
+    Returns:
+      The buffer.
+    """
+    del validate_shape, use_resource
+    return _plain_variable(initial_value, name, GraphKeys.LOCAL_VARIABLES, "local_variable")
+
+
+def _plain_variable(initial_value, name: Optional[str], collection: str, what: str) -> torch.Tensor:
+    """A ``tf.Variable``: a name unique in the name scope, found again by that name on later calls."""
+    state = current_call(what)
+    full = state.unique_name(_join(state.name_scope, name or "Variable"))
+    if full in state.used:
+        raise ValueError(f"Variable {full} already exists in this call")
+    var = state.store.variables.get(full)
+    if var is None:
+        if state.store.built:
+            raise ValueError(f"Variable {full} is new, but the model is already built: a model creates all its "
+                             "variables on its first call.")
+        value = torch.as_tensor(initial_value)
+        var = _create(state, full, tuple(value.shape), value.dtype, value, None, False, ([collection], False),
+                      "identity")
+    state.used.add(full)
+    return var.tensor
 
 
 def variable_info(name: str) -> SlimVariable:
