@@ -444,6 +444,19 @@ def test_filter_variables():
                                               "AB/conv1/BatchNorm/moving_mean", "AB/conv1/BatchNorm/moving_variance"]
 
 
+def test_filter_variables_matches_tf_tensor_names():
+    model = _query_model()
+    var_list = list(model.tf_variables().values())
+    filt = lambda *a, **kw: [v.name for v in slim.filter_variables(var_list, *a, **kw)]  # noqa: E731
+    assert filt(["logits/weights:0"]) == ["B/logits/weights"]
+    assert filt(["weights$"]) == []  # TF's names end in ":0"
+    assert filt([".*biases"], reg_search=False) == ["A/conv1/biases", "A/sep/biases", "B/logits/biases"]
+    assert filt(["conv1", "weights"]) == [  # two include patterns: no variable twice
+        "A/conv1/weights", "A/conv1/biases", "A/sep/depthwise_weights", "A/sep/pointwise_weights",
+        "AB/conv1/weights", "AB/conv1/BatchNorm/beta", "AB/conv1/BatchNorm/moving_mean",
+        "AB/conv1/BatchNorm/moving_variance", "B/logits/weights"]
+
+
 def test_slim_variable_tf_metadata():
     model = _query_model()
     var = model.variable("A/sep/depthwise_weights")

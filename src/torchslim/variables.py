@@ -879,7 +879,10 @@ def get_variables_to_restore(include: Optional[List[str]] = None, exclude: Optio
 
 def filter_variables(var_list: Sequence[SlimVariable], include_patterns: Optional[Sequence[str]] = None,
                      exclude_patterns: Optional[Sequence[str]] = None, reg_search: bool = True) -> List[SlimVariable]:
-    """Keeps variables matching any include pattern and no exclude pattern (regexes on the name).
+    """Keeps variables matching any include pattern and no exclude pattern.
+
+    The patterns are regexes on the name as TF writes it, with ``:0`` (so ``'weights$'`` matches
+    nothing, as in TF-Slim).
 
     Args:
       var_list: variables to filter.
@@ -893,9 +896,10 @@ def filter_variables(var_list: Sequence[SlimVariable], include_patterns: Optiona
     find = re.search if reg_search else re.match
     out = []
     for var in var_list:
-        if include_patterns is not None and not any(find(p, var.name) for p in include_patterns):
+        name = var.name if ":" in var.name else var.name + ":0"  # TF matches the tensor name
+        if include_patterns is not None and not any(find(p, name) for p in include_patterns):
             continue
-        if exclude_patterns is not None and any(find(p, var.name) for p in exclude_patterns):
+        if exclude_patterns is not None and any(find(p, name) for p in exclude_patterns):
             continue
         out.append(var)
     return out
