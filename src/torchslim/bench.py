@@ -1,0 +1,411 @@
+"""``torchslim benchmark NET``: time a Slim net's forward (and backward) pass, as the seed's timing script.
+
+The seed (page 001) times ``session.run(net)`` for ResNet-152 v2: 10 burn-in steps, then 100 batches,
+a line every 10 steps and ``mean +/- sd sec / batch`` (population standard deviation). This module
+keeps that report (:func:`time_run`, also used by ``examples/resnet_v2_152_timing.py``) and adds
+images per second and peak memory, for any net of :mod:`torchslim.nets.nets_factory`, in eager or
+compiled mode, in float32 or under ``bfloat16`` / ``float16`` autocast, on CPU or CUDA::
+
+    torchslim benchmark resnet_v2_152                      # the seed's run
+    torchslim benchmark resnet_v2_50 --precision bf16 --compile
+    torchslim benchmark resnet_v2_50 --mode forward-backward --batch-size 16 --json
+
+Modes: ``forward`` is inference (``model.eval()``, ``torch.inference_mode()``: batch norm folded
+into the convolutions); ``forward-backward`` is a training-mode forward (batch statistics, moving
+averages updated), the loss ``0.5 * mean(logits ** 2)`` and its gradients to every parameter (the
+seed's ``tf.gradients(l2_loss, parameters)``), without an optimizer step.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import resource
+import time
+from contextlib import nullcontext
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any, Callable, Dict, List, Optional, Tuple
+
+import torch
+
+__all__ = ["PRECISIONS", "MODES", "BenchmarkResult", "time_run", "mean_sd", "PeakMemory", "autocast",
+           "build_model", "make_step", "benchmark", "format_result"]
+
+PRECISIONS: Dict[str, torch.dtype] = {"fp32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16}
+MODES = ("forward", "forward-backward")
+_INFO = {"forward": "Forward", "forward-backward": "Forward-backward"}
+
+
+# --------------------------------------------------------------------------------------------------
+# The seed's report.
+
+
+def mean_sd(durations: List[float]) -> Tuple[float, float]:
+    """Mean and population standard deviation, computed as the seed does (from sums of squares)."""
+    n = len(durations)
+    if n == 0:
+        return 0.0, 0.0
+    mn = sum(durations) / n
+    vr = sum(d * d for d in durations) / n - mn * mn
+    return mn, math.sqrt(max(vr, 0.0))
+
+
+def time_run(run: Callable[[], Any], info_string: str, num_batches: int, num_steps_burn_in: int = 10,
+             log: Optional[Callable[[str], None]] = print) -> List[float]:
+    """Times ``run()`` like the seed's ``time_tensorflow_run(session, target, info_string)``.
+
+    Runs ``num_steps_burn_in + num_batches`` steps; the first ``num_steps_burn_in`` are not timed.
+    Prints ``<now>: step <i>, duration = <s>`` every 10 timed steps and finally
+    ``<now>: <info_string> across <n> steps, <mean> +/- <sd> sec / batch``.
+
+    Args:
+      run: one step; it must finish its work before returning (synchronize CUDA inside it).
+      info_string: what is timed, e.g. ``'Forward'``.
+      num_batches: timed steps.
+      num_steps_burn_in: untimed steps first.
+      log: where the lines go (None: nowhere).
+
+    Returns:
+      The durations of the timed steps, in seconds.
+    """
+    durations: List[float] = []
+    for i in range(num_batches + num_steps_burn_in):
+        start_time = time.perf_counter()
+        run()
+        duration = time.perf_counter() - start_time
+        if i >= num_steps_burn_in:
+            if not i % 10 and log is not None:
+                log('%s: step %d, duration = %.3f' % (datetime.now(), i - num_steps_burn_in, duration))
+            durations.append(duration)
+    if log is not None:
+        mn, sd = mean_sd(durations)
+        log('%s: %s across %d steps, %.3f +/- %.3f sec / batch' % (datetime.now(), info_string, num_batches, mn, sd))
+    return durations
+
+
+# --------------------------------------------------------------------------------------------------
+# Peak memory.
+
+
+def _rss_bytes() -> Optional[int]:
+    try:
+        with open("/proc/self/statm") as f:
+            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def _hwm_bytes() -> Optional[int]:
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError):
+        pass
+    return None
+
+
+def _reset_hwm() -> bool:
+    """Resets the kernel's peak-RSS mark of this process (Linux ``clear_refs`` value 5)."""
+    try:
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")
+        return True
+    except OSError:
+        return False
+
+
+class PeakMemory:
+    """Measures the peak memory of the code inside ``with PeakMemory(device) as peak:``.
+
+    CUDA: ``torch.cuda.max_memory_allocated`` (reset on entry). CPU: the process's peak resident
+    set size minus its size on entry (Linux ``VmHWM``, reset on entry; elsewhere the growth of
+    ``ru_maxrss``, which misses peaks lower than an earlier one).
+
+    Attributes:
+      bytes: the peak, after the block (None where it cannot be measured).
+      kind: what ``bytes`` means, in words.
+    """
+
+    def __init__(self, device: torch.device):
+        self.device = torch.device(device)
+        self.bytes: Optional[int] = None
+        self.kind = ""
+
+    def __enter__(self) -> "PeakMemory":
+        if self.device.type == "cuda":
+            torch.cuda.synchronize(self.device)
+            torch.cuda.reset_peak_memory_stats(self.device)
+            self._base = torch.cuda.memory_allocated(self.device)
+            self.kind = "CUDA max_memory_allocated"
+        else:
+            self._base = _rss_bytes()
+            self._hwm = self._base is not None and _reset_hwm() and _hwm_bytes() is not None
+            self._maxrss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+            self.kind = ("CPU peak RSS increase" if self._hwm
+                         else "CPU peak RSS increase (ru_maxrss growth, a lower bound)")
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.device.type == "cuda":
+            torch.cuda.synchronize(self.device)
+            self.bytes = torch.cuda.max_memory_allocated(self.device)
+        elif self._hwm:
+            self.bytes = max(_hwm_bytes() - self._base, 0)
+        else:
+            self.bytes = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 - self._maxrss, 0)
+
+
+# --------------------------------------------------------------------------------------------------
+# What is timed.
+
+
+def autocast(device: torch.device, precision: str):
+    """``torch.autocast`` for ``bf16`` / ``fp16``, a no-op context for ``fp32``.
+
+    Raises:
+      ValueError: for an unknown precision.
+    """
+    if precision not in PRECISIONS:
+        raise ValueError(f"unknown precision {precision!r}; choose from {', '.join(PRECISIONS)}")
+    if precision == "fp32":
+        return nullcontext()
+    return torch.autocast(torch.device(device).type, dtype=PRECISIONS[precision])
+
+
+def build_model(name: str, batch_size: int, image_size: int = 0, num_classes: int = 1000,
+                device: str = "cpu", seed: int = 0):
+    """A built ``nets_factory.create(name)`` model on ``device`` and a random NHWC input batch.
+
+    On CUDA, 4-D weights are made ``channels_last`` so that cuDNN's NHWC kernels take them without
+    a copy per call.
+
+    Args:
+      name: a network name (``nets_factory.list_networks()``).
+      batch_size: images per batch.
+      image_size: height and width (0: the net's default size).
+      num_classes: logits width (0: the net without logits).
+      device: ``'cpu'`` or ``'cuda'`` (or ``'cuda:1'``...).
+      seed: for the weights and the input.
+
+    Returns:
+      ``(model, inputs)``.
+
+    Raises:
+      ValueError: for an unknown network name, or CUDA asked for but unavailable.
+    """
+    from torchslim.nets import nets_factory
+
+    device = torch.device(device)
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError("--device cuda: CUDA is not available on this machine")
+    torch.manual_seed(seed)
+    model = nets_factory.create(name, num_classes=num_classes if num_classes > 0 else None)
+    size = image_size or getattr(model, "default_image_size", 224)
+    inputs = torch.rand(batch_size, size, size, 3, device=device)
+    model.eval().build(inputs[:1].cpu())  # eval: batch norm accepts one image of any size
+    if device.type == "cuda":
+        model.to(device, memory_format=torch.channels_last)
+    return model, inputs
+
+
+def _first_tensor(outputs: Any) -> torch.Tensor:
+    """The logits of ``(logits, end_points)`` (or the output itself)."""
+    if isinstance(outputs, (tuple, list)):
+        return outputs[0]
+    return outputs
+
+
+def make_step(model: torch.nn.Module, inputs: torch.Tensor, mode: str = "forward", precision: str = "fp32",
+              optimizer: Optional[torch.optim.Optimizer] = None) -> Callable[[], torch.Tensor]:
+    """One benchmark step of ``model`` on ``inputs`` (sets ``model.train()`` / ``model.eval()``).
+
+    Args:
+      model: a built model (``slim.Model``, or any module taking the NHWC batch).
+      inputs: the batch.
+      mode: ``'forward'`` (inference) or ``'forward-backward'`` (training-mode forward, the loss
+        ``0.5 * mean(logits ** 2)`` and its gradients).
+      precision: ``'fp32'``, ``'bf16'`` or ``'fp16'`` (autocast around the forward).
+      optimizer: with ``'forward-backward'``, also ``optimizer.step()`` (a full training step).
+
+    Returns:
+      A function running one step and returning its output (the loss in training modes); on CUDA
+      it synchronizes before returning.
+
+    Raises:
+      ValueError: for an unknown mode or precision.
+    """
+    if mode not in MODES:
+        raise ValueError(f"unknown mode {mode!r}; choose from {', '.join(MODES)}")
+    device = inputs.device
+    cast = lambda: autocast(device, precision)  # noqa: E731 (a fresh context per step)
+    sync = torch.cuda.synchronize if device.type == "cuda" else (lambda: None)
+    if mode == "forward":
+        model.eval()
+
+        def forward() -> torch.Tensor:
+            with torch.inference_mode(), cast():
+                out = _first_tensor(model(inputs))
+            sync()
+            return out
+
+        return forward
+    model.train()
+    params = [p for p in model.parameters() if p.requires_grad]
+
+    def forward_backward() -> torch.Tensor:
+        for p in params:
+            p.grad = None
+        with cast():
+            logits = _first_tensor(model(inputs))
+        loss = 0.5 * logits.float().square().mean()
+        loss.backward()
+        if optimizer is not None:
+            optimizer.step()
+        sync()
+        return loss
+
+    return forward_backward
+
+
+@dataclass
+class BenchmarkResult:
+    """What :func:`benchmark` measured (``asdict`` gives the ``--json`` output)."""
+
+    network: str
+    mode: str
+    precision: str
+    compiled: bool
+    device: str
+    threads: int
+    batch_size: int
+    input_shape: List[int]
+    parameters: int
+    burn_in: int
+    num_batches: int
+    mean_sec: float
+    sd_sec: float
+    images_per_sec: float
+    peak_memory_bytes: Optional[int]
+    peak_memory_kind: str
+    durations: List[float] = field(default_factory=list)
+
+
+def benchmark(name: str, batch_size: int = 32, num_batches: int = 100, mode: str = "forward",
+              precision: str = "fp32", compile: bool = False, device: str = "cpu", image_size: int = 0,
+              num_classes: int = 1000, burn_in: int = 10,
+              log: Optional[Callable[[str], None]] = print) -> BenchmarkResult:
+    """Builds net ``name`` and times ``burn_in + num_batches`` steps (see the module docstring).
+
+    Peak memory covers the burn-in and the timed steps (so a compilation in the first step counts)
+    and leaves out the weights and the input, which exist before.
+
+    Args:
+      name: a network name (``nets_factory.list_networks()``).
+      batch_size, num_batches, burn_in: as the seed (32, 100, 10).
+      mode: ``'forward'`` or ``'forward-backward'``.
+      precision: ``'fp32'``, ``'bf16'`` or ``'fp16'`` autocast.
+      compile: run through ``model.compile()`` (``'inference'`` or ``'training'`` settings).
+      device: ``'cpu'`` or ``'cuda'``.
+      image_size: input height and width (0: the net's default).
+      num_classes: logits width (0: no logits layer).
+      log: where the seed's lines go (None: nowhere).
+
+    Returns:
+      A :class:`BenchmarkResult`.
+
+    Raises:
+      ValueError: for an unknown network, mode or precision, a non-positive size, or CUDA
+        unavailable.
+    """
+    if batch_size < 1 or num_batches < 1 or burn_in < 0:
+        raise ValueError("batch size and number of batches must be positive, burn-in not negative")
+    if mode not in MODES:
+        raise ValueError(f"unknown mode {mode!r}; choose from {', '.join(MODES)}")
+    autocast("cpu", precision)  # validates the precision before the (slow) build
+    model, inputs = build_model(name, batch_size, image_size, num_classes, device)
+    if compile:
+        model.compile("inference" if mode == "forward" else "training")
+    step = make_step(model, inputs, mode, precision)
+    dev = inputs.device
+    threads = torch.get_num_threads()
+    if log is not None:
+        log("%s: %s, %s%s, %s (%d threads), input %s, %.1fM parameters" % (
+            name, mode, precision, ", compiled" if compile else "", dev, threads, list(inputs.shape),
+            sum(p.numel() for p in model.parameters()) / 1e6))
+    with PeakMemory(dev) as peak:
+        durations = time_run(step, _INFO[mode], num_batches, burn_in, log)
+    mn, sd = mean_sd(durations)
+    return BenchmarkResult(
+        network=name, mode=mode, precision=precision, compiled=compile, device=str(dev), threads=threads,
+        batch_size=batch_size, input_shape=list(inputs.shape),
+        parameters=sum(p.numel() for p in model.parameters()), burn_in=burn_in, num_batches=num_batches,
+        mean_sec=mn, sd_sec=sd, images_per_sec=batch_size / mn if mn > 0 else float("inf"),
+        peak_memory_bytes=peak.bytes, peak_memory_kind=peak.kind, durations=durations)
+
+
+def format_result(result: BenchmarkResult) -> str:
+    """The lines printed after the seed's report: images/s and peak memory."""
+    peak = ("n/a" if result.peak_memory_bytes is None
+            else "%.1f MiB" % (result.peak_memory_bytes / 2 ** 20))
+    return "images/s: %.1f\npeak memory: %s (%s)" % (result.images_per_sec, peak, result.peak_memory_kind)
+
+
+# --------------------------------------------------------------------------------------------------
+# The command.
+
+
+def add_benchmark_parser(subparsers) -> argparse.ArgumentParser:
+    """Adds the ``benchmark`` command."""
+    parser = subparsers.add_parser(
+        "benchmark", help="time a Slim net's forward (and backward) pass",
+        description="Time a net from the factory on a random NHWC batch: burn-in steps, then the "
+                    "seed's per-step lines and 'mean +/- sd sec / batch', images/s and peak memory.")
+    parser.add_argument("network", nargs="?", help="network name, e.g. resnet_v2_152 (see --list)")
+    parser.add_argument("--list", action="store_true", help="list the available networks and exit")
+    parser.add_argument("--batch-size", "--batch_size", type=int, default=32, help="images per batch (32)")
+    parser.add_argument("--num-batches", "--num_batches", type=int, default=100, help="timed batches (100)")
+    parser.add_argument("--burn-in", "--burn_in", type=int, default=10, help="untimed batches first (10)")
+    parser.add_argument("--mode", choices=MODES, default="forward",
+                        help="forward: inference; forward-backward: training-mode forward and gradients")
+    parser.add_argument("--precision", choices=tuple(PRECISIONS), default="fp32",
+                        help="fp32, or bf16/fp16 autocast (fp32)")
+    parser.add_argument("--compile", action="store_true", help="run through model.compile() (torch.compile)")
+    parser.add_argument("--device", default="cpu", help="cpu or cuda (cpu)")
+    parser.add_argument("--image-size", "--image_size", type=int, default=0,
+                        help="input height/width (default: the net's default_image_size)")
+    parser.add_argument("--num-classes", "--num_classes", type=int, default=1000,
+                        help="logits width; 0 builds the net without logits (1000)")
+    parser.add_argument("--num-threads", type=int, default=0, help="torch.set_num_threads (0: PyTorch's default)")
+    parser.add_argument("--json", action="store_true", help="print one JSON object instead of the text report")
+    return parser
+
+
+def run_benchmark(args: argparse.Namespace) -> int:
+    """Runs the ``benchmark`` command; returns the exit status."""
+    from torchslim.nets import nets_factory
+
+    if args.list or not args.network:
+        print("\n".join(nets_factory.list_networks()))
+        if not args.list:
+            print("torchslim benchmark: give a network name")
+        return 0 if args.list else 2
+    if args.network not in nets_factory.list_networks():
+        print(f"torchslim benchmark: unknown network {args.network!r}; 'torchslim benchmark --list' "
+              "shows the names")
+        return 2
+    if args.num_threads > 0:
+        torch.set_num_threads(args.num_threads)
+    try:
+        result = benchmark(args.network, args.batch_size, args.num_batches, args.mode, args.precision,
+                           args.compile, args.device, args.image_size, args.num_classes, args.burn_in,
+                           log=None if args.json else print)
+    except ValueError as err:
+        print(f"torchslim benchmark: {err}")
+        return 2
+    print(json.dumps(asdict(result), indent=1) if args.json else format_result(result))
+    return 0
