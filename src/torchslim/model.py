@@ -256,8 +256,8 @@ class _CompiledCalls:
                     tuple((id(t), t._version) for t in model.buffers()),)
         graph = self.graphs.get(key)
         if graph is None:
-            if freeze:  # frozen graphs for older weights would keep them alive
-                self.graphs = {k: g for k, g in self.graphs.items() if len(k) == 5}
+            if freeze:  # drop graphs frozen with older weights (they would keep them alive)
+                self.graphs = {k: g for k, g in self.graphs.items() if len(k) == 5 or k[-1] == key[-1]}
             with torch.autocast(device.type, enabled=False):
                 exported = torch.export.export(_EagerCall(model), tuple(inputs), dict(kwargs), strict=False)
             graph = torch.compile(exported.module(), **self._options(freeze))

@@ -271,7 +271,8 @@ def _fold_key(weights, params, epsilon):
 
 def _fold(weights, params, epsilon):
     """``w * gamma / sqrt(var + eps)`` and ``beta - mean * gamma / sqrt(var + eps)``, in float32 at least."""
-    work = torch.promote_types(weights.dtype, torch.float32)
+    # not torch.promote_types: torch.export records it as an op, and TorchDynamo breaks the graph there
+    work = torch.float64 if weights.dtype == torch.float64 else torch.float32
     var = params["moving_variance"].to(work)
     scale = torch.rsqrt(var + epsilon)
     if params["gamma"] is not None:
