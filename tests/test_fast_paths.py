@@ -195,3 +195,23 @@ def test_fold_keeps_float64_precision():
         folded, plain = model(x), _plain(model, x)
     assert folded.dtype == torch.float64
     torch.testing.assert_close(folded, plain, rtol=1e-12, atol=1e-12)
+
+
+def test_batch_norm_folding_switch(monkeypatch):
+    """``batch_norm_folding(False)`` runs conv and batch_norm as two ops (the plain path), inside the block only."""
+    x = torch.randn(2, 9, 9, 3)
+    model = slim.Model(_net).build(x)
+    _randomize_bn(model)
+    model.eval()
+    with torch.no_grad():
+        fast = model(x)
+        folds = []
+        real = normalization.folded_weights
+        monkeypatch.setattr(normalization, "folded_weights", lambda *a: folds.append(1) or real(*a))
+        with normalization.batch_norm_folding(False):
+            plain = model(x)
+        assert folds == []
+        torch.testing.assert_close(plain, _plain(model, x), atol=0, rtol=0)
+        model(x)
+    assert len(folds) == 4                              # folding again after the block
+    torch.testing.assert_close(fast, plain, atol=TOL, rtol=0)

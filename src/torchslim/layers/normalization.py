@@ -9,8 +9,10 @@ the biased one, as TF's non-fused path does. There is no graph to defer updates 
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import weakref
-from typing import Callable, Optional
+from typing import Callable, Iterator, Optional
 
 import torch
 import torch.nn.functional as F
@@ -20,7 +22,7 @@ from torchslim.arg_scope import add_arg_scope, arg_scope_func_key, current_arg_s
 from torchslim.layers.common import check_rank, scope_label, variable_collections
 from torchslim.variables import GraphKeys, current_call, model_variable, variable_scope
 
-__all__ = ["batch_norm", "layer_norm", "resolve_is_training"]
+__all__ = ["batch_norm", "layer_norm", "resolve_is_training", "batch_norm_folding"]
 
 _PARAMS = ("beta", "gamma", "moving_mean", "moving_variance")
 
@@ -261,6 +263,26 @@ _FOLDABLE_KWARGS = frozenset((
 # id(weights) -> (weakref to weights, key, folded weights, folded bias); an entry goes when its weights do.
 _FOLD_CACHE: dict = {}
 
+_FOLDING: contextvars.ContextVar[bool] = contextvars.ContextVar("torchslim_batch_norm_folding", default=True)
+
+
+@contextlib.contextmanager
+def batch_norm_folding(enabled: bool) -> Iterator[None]:
+    """Switches the inference conv + batch_norm fold (on by default) on or off inside the block.
+
+    With it off, convolutions followed by ``batch_norm`` run as two ops, as in training: the
+    reference that benchmarks and checks compare the fast path with. Context-local, like
+    ``arg_scope``.
+
+    Args:
+      enabled: False runs the plain path.
+    """
+    token = _FOLDING.set(bool(enabled))
+    try:
+        yield
+    finally:
+        _FOLDING.reset(token)
+
 
 def _fold_key(weights, params, epsilon):
     key = [epsilon, weights.device, weights.dtype]
@@ -344,8 +366,11 @@ def conv_with_batch_norm(conv: Callable, x: torch.Tensor, weights: torch.Tensor,
 
     Returns:
       The output in the layer's data format (after BN's own ``activation_fn``), or None when the
-      fast path does not apply (the caller then calls ``batch_norm`` as usual; nothing was created).
+      fast path does not apply or :func:`batch_norm_folding` turned it off (the caller then calls
+      ``batch_norm`` as usual; nothing was created).
     """
+    if not _FOLDING.get():
+        return None
     scoped = current_arg_scope().get(_BN_KEY)
     kw = dict(scoped) if scoped else {}
     if normalizer_params:
