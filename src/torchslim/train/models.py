@@ -5,6 +5,11 @@
 a laptop CPU: root block (7x7/2 conv, 3x3/2 max pool), then ``block1`` (32, /2), ``block2`` (64, /2),
 ``block3`` (128), two units each; ``postnorm``, global pooling and the ``logits`` convolution.
 About 0.7M parameters.
+
+``resnet_v1_small`` and ``resnet_v2_small`` are the tiny nets of TF-Slim's own ``resnet_v1_test.py`` /
+``resnet_v2_test.py`` (``_resnet_small``: bottleneck blocks of base depth 1, 2, 4, 8 with 3, 3, 3, 2
+units and strides 2, 2, 2, 1), under the same scopes, so checkpoints TF-Slim wrote for them (the
+golden fixtures) fine-tune here by name.
 """
 
 from __future__ import annotations
@@ -36,8 +41,40 @@ def resnet_v2_digits(inputs, num_classes: Optional[int] = None, is_training=True
 
 resnet_v2_digits.default_image_size = 32
 
-#: name -> (network function, arg-scope function name in resnet_v2)
-SMALL_NETS: Dict[str, Callable] = {"resnet_v2_digits": resnet_v2_digits}
+
+def _small_blocks(block_fn: Callable) -> list:
+    """``_resnet_small``'s blocks: base depths 1, 2, 4, 8; 3, 3, 3, 2 units; strides 2, 2, 2, 1."""
+    return [block_fn(f"block{i + 1}", base_depth=depth, num_units=units, stride=stride)
+            for i, (depth, units, stride) in enumerate(zip((1, 2, 4, 8), (3, 3, 3, 2), (2, 2, 2, 1)))]
+
+
+def resnet_v1_small(inputs, num_classes: Optional[int] = None, is_training=True, global_pool: bool = True,
+                    output_stride: Optional[int] = None, spatial_squeeze: bool = True, reuse=None,
+                    scope: str = "resnet_v1_small"):
+    """TF-Slim's test net ``_resnet_small`` on ``resnet_v1.resnet_v1``; arguments and returns as that builder."""
+    from torchslim.nets import resnet_v1
+
+    return resnet_v1.resnet_v1(inputs, _small_blocks(resnet_v1.resnet_v1_block), num_classes,
+                               is_training=is_training, global_pool=global_pool, output_stride=output_stride,
+                               include_root_block=True, spatial_squeeze=spatial_squeeze, reuse=reuse, scope=scope)
+
+
+def resnet_v2_small(inputs, num_classes: Optional[int] = None, is_training=True, global_pool: bool = True,
+                    output_stride: Optional[int] = None, spatial_squeeze: bool = True, reuse=None,
+                    scope: str = "resnet_v2_small"):
+    """TF-Slim's test net ``_resnet_small`` on ``resnet_v2.resnet_v2``; arguments and returns as that builder."""
+    from torchslim.nets import resnet_v2
+
+    return resnet_v2.resnet_v2(inputs, _small_blocks(resnet_v2.resnet_v2_block), num_classes,
+                               is_training=is_training, global_pool=global_pool, output_stride=output_stride,
+                               include_root_block=True, spatial_squeeze=spatial_squeeze, reuse=reuse, scope=scope)
+
+
+resnet_v1_small.default_image_size = resnet_v2_small.default_image_size = 32
+
+#: name -> network function (built in ``resnet_arg_scope`` with a batch-norm decay of 0.9)
+SMALL_NETS: Dict[str, Callable] = {"resnet_v2_digits": resnet_v2_digits, "resnet_v1_small": resnet_v1_small,
+                                   "resnet_v2_small": resnet_v2_small}
 
 
 def list_models() -> list:
@@ -48,7 +85,7 @@ def list_models() -> list:
 
 
 def default_image_size(name: str) -> int:
-    """The net's default input size (224 for the ImageNet nets, 32 for ``resnet_v2_digits``).
+    """The net's default input size (224 for the ImageNet nets, 32 for the small nets).
 
     Raises:
       ValueError: for an unknown name.

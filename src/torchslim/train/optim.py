@@ -21,8 +21,8 @@ TensorFlow's optimizers differ from PyTorch's namesakes in ways that change trai
   ``Adadelta`` / ``Adagrad`` (with TF's defaults), so those are used as they are.
 
 :func:`configure_optimizer` and :func:`configure_learning_rate` take the flags of
-``train_image_classifier.py``; :func:`variables_to_train` and :func:`variables_to_restore` implement its
-``--trainable_scopes`` and ``--checkpoint_exclude_scopes``.
+``train_image_classifier.py``; :func:`variables_to_train` implements its ``--trainable_scopes``
+(``--checkpoint_exclude_scopes`` is ``slim.assign_from_checkpoint``'s ``exclude``).
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ import torch
 __all__ = [
     "RMSPropTF", "AdamTF", "OPTIMIZERS", "configure_optimizer", "LearningRateSchedule",
     "configure_learning_rate", "exponential_decay", "polynomial_decay", "cosine_decay", "parse_scopes",
-    "variables_to_train", "variables_to_restore", "set_learning_rate",
+    "variables_to_train", "set_learning_rate",
 ]
 
 OPTIMIZERS = ("momentum", "sgd", "rmsprop", "adam", "adadelta", "adagrad")
@@ -313,7 +313,7 @@ def set_learning_rate(optimizer: torch.optim.Optimizer, learning_rate: float) ->
 
 
 # ----------------------------------------------------------------------------------------------
-# Fine-tuning: which variables to train and which to restore.
+# Fine-tuning: which variables to train.
 
 def parse_scopes(scopes: Union[None, str, Iterable[str]]) -> List[str]:
     """A comma-separated flag value (or a list) as a list of stripped, non-empty scopes."""
@@ -351,20 +351,3 @@ def variables_to_train(model, trainable_scopes: Union[None, str, Iterable[str]] 
             raise ValueError(f"--trainable_scopes: scope {scope!r} matches no trainable variable of the model")
         chosen.extend(matched)
     return chosen
-
-
-def variables_to_restore(model, exclude_scopes: Union[None, str, Iterable[str]] = None) -> list:
-    """The model variables not under any of ``exclude_scopes`` (``--checkpoint_exclude_scopes``).
-
-    As the script's ``_get_init_fn``: a variable is excluded when its name starts with a scope.
-    Moving statistics are model variables, so they are restored too.
-
-    Args:
-      model: a built ``slim.Model``.
-      exclude_scopes: comma-separated string or list of scopes.
-
-    Returns:
-      A list of :class:`~torchslim.variables.SlimVariable`.
-    """
-    exclusions = parse_scopes(exclude_scopes)
-    return [v for v in model.tf_variables().values() if not any(v.name.startswith(e) for e in exclusions)]

@@ -3,32 +3,34 @@
 Layout of ``logdir`` after saving at step N::
 
     model.ckpt-N.index, model.ckpt-N.data-00000-of-00001   every model variable by TF name (+ global_step)
-    model.ckpt-N.train_state.safetensors                   optimizer state and random state (no pickle)
+    model.ckpt-N.train_state.safetensors                   optimizer and random state (each rank's; no pickle)
     checkpoint                                             TF's state file: latest + the kept checkpoints
 
 Writes are atomic (temporary file, fsync, rename) and ordered so that a process killed at any moment
 leaves a loadable run: the train state and the checkpoint are complete before the state file names
 them, and old checkpoints are deleted only after the state file no longer does. Under
-``torch.distributed`` every rank calls :func:`save`; rank 0 writes, between two barriers.
+``torch.distributed`` every rank calls :func:`save`: the ranks' random states are gathered, rank 0
+writes, and a barrier holds the others until the files are complete.
 """
 
 from __future__ import annotations
 
 import contextlib
+import glob
 import json
 import logging
 import os
 import re
 from typing import Any, Dict, List, Optional
 
-import numpy as np
 import torch
 
 from torchslim import checkpoint as _ckpt
 from torchslim.checkpoint.state import atomic_write_bytes
 
 __all__ = ["CHECKPOINT_BASENAME", "checkpoint_prefix", "save", "restore_latest", "restore_model",
-           "train_state_path", "step_from_prefix", "read_train_state"]
+           "resolve_checkpoint_path", "train_state_path", "step_from_prefix", "read_train_state",
+           "write_train_state", "gather_rank_rng_states"]
 
 log = logging.getLogger("torchslim.train")
 
@@ -65,17 +67,6 @@ def _barrier() -> None:
 # ----------------------------------------------------------------------------------------------
 # Saving.
 
-def model_tensors(model) -> Dict[str, np.ndarray]:
-    """Every variable of a ``slim.Model`` as ``{TF name: array in TF layout}``."""
-    out = {}
-    for name, var in model.tf_variables().items():
-        value = var.to_tf()
-        if value.dtype == torch.bfloat16:
-            value = value.float()
-        out[name] = value.cpu().numpy()
-    return out
-
-
 def _optimizer_payload(optimizer: torch.optim.Optimizer) -> tuple[Dict[str, torch.Tensor], Dict[str, Any]]:
     """Splits ``optimizer.state_dict()`` into tensors and a JSON-able description."""
     state_dict = optimizer.state_dict()
@@ -98,8 +89,36 @@ def _rng_payload() -> Dict[str, torch.Tensor]:
     return tensors
 
 
+def _own_rng_states() -> Dict[str, torch.Tensor]:
+    """This process's CPU random state and, under NCCL, its current CUDA device's."""
+    states = {"torch": torch.get_rng_state()}
+    if torch.distributed.get_backend() == "nccl":
+        states["cuda"] = torch.cuda.get_rng_state()
+    return states
+
+
+def gather_rank_rng_states() -> Dict[str, torch.Tensor]:
+    """Every rank's random states as ``{"rng/rank<r>/torch" | "rng/rank<r>/cuda": state}`` (collective).
+
+    Each rank of a distributed run draws its own augmentation randomness, so a resumed run needs each
+    rank's state, not only the writer's. Empty when not distributed.
+    """
+    if not _distributed():
+        return {}
+    gathered: Dict[str, torch.Tensor] = {}
+    on_gpu = torch.distributed.get_backend() == "nccl"
+    for kind, state in _own_rng_states().items():
+        local = state.cuda() if on_gpu else state
+        parts = [torch.empty_like(local) for _ in range(torch.distributed.get_world_size())]
+        torch.distributed.all_gather(parts, local)
+        for rank, part in enumerate(parts):
+            gathered[f"rng/rank{rank}/{kind}"] = part.cpu()
+    return gathered
+
+
 def write_train_state(path: str, optimizer: Optional[torch.optim.Optimizer], step: int,
-                      extra: Optional[Dict[str, Any]] = None) -> None:
+                      extra: Optional[Dict[str, Any]] = None,
+                      rank_rng: Optional[Dict[str, torch.Tensor]] = None) -> None:
     """Writes the optimizer and random state to a safetensors file (atomically).
 
     Args:
@@ -107,11 +126,13 @@ def write_train_state(path: str, optimizer: Optional[torch.optim.Optimizer], ste
       optimizer: its ``state_dict`` is stored (tensors as tensors, the rest as JSON metadata).
       step: the global step.
       extra: JSON-able values to keep (e.g. the run's configuration).
+      rank_rng: every rank's random states (:func:`gather_rank_rng_states`) in a distributed run.
     """
     from safetensors.torch import save as save_bytes
 
     tensors, description = _optimizer_payload(optimizer) if optimizer is not None else ({}, None)
     tensors.update(_rng_payload())
+    tensors.update(rank_rng or {})
     meta = {"global_step": int(step), "optimizer": description, "extra": extra or {}}
     data = save_bytes(tensors, metadata={_METADATA_KEY: json.dumps(meta)})
     atomic_write_bytes(path, data)
@@ -132,73 +153,76 @@ def save(logdir: str, model, optimizer: Optional[torch.optim.Optimizer], step: i
     Returns:
       The checkpoint prefix on the writing rank, None on the others.
     """
-    _barrier()
+    rank_rng = gather_rank_rng_states()  # also the first barrier: every rank has finished the step
     prefix = None
     try:
         if not _distributed() or torch.distributed.get_rank() == 0:
-            prefix = _write(logdir, model, optimizer, step, max_to_keep, extra)
+            prefix = _write(logdir, model, optimizer, step, max_to_keep, extra, rank_rng)
     finally:
         _barrier()
     return prefix
 
 
-def _write(logdir, model, optimizer, step, max_to_keep, extra) -> str:
+def _write(logdir, model, optimizer, step, max_to_keep, extra, rank_rng) -> str:
     os.makedirs(logdir, exist_ok=True)
     prefix = checkpoint_prefix(logdir, step)
-    write_train_state(train_state_path(prefix), optimizer, step, extra)
-    tensors = model_tensors(model)
-    tensors["global_step"] = np.asarray(int(step), dtype=np.int64)
-    _ckpt.write_checkpoint(prefix, tensors)
+    write_train_state(train_state_path(prefix), optimizer, step, extra, rank_rng)
+    _ckpt.save_checkpoint(model, os.path.join(logdir, CHECKPOINT_BASENAME), global_step=step, update_state=False)
     # The state file takes paths relative to its directory (or absolute), not to the working directory.
-    for old in _ckpt.update_checkpoint_state(logdir, os.path.abspath(prefix), max_to_keep=max_to_keep or None):
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(train_state_path(old))
+    _ckpt.update_checkpoint_state(logdir, os.path.abspath(prefix), max_to_keep=max_to_keep or None)
+    _remove_orphan_train_states(logdir)
     log.info("saved checkpoint %s", prefix)
     return prefix
+
+
+def _remove_orphan_train_states(logdir: str) -> None:
+    """Deletes train-state files whose checkpoint is gone (dropped by ``max_to_keep``, or a killed save)."""
+    pattern = os.path.join(glob.escape(logdir), f"{CHECKPOINT_BASENAME}-*{TRAIN_STATE_SUFFIX}")
+    for path in glob.glob(pattern):
+        prefix = path[:-len(TRAIN_STATE_SUFFIX)]
+        if not os.path.exists(prefix + ".index"):
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(path)
 
 
 # ----------------------------------------------------------------------------------------------
 # Restoring.
 
 def restore_model(model, path: str, exclude: Optional[List[str]] = None) -> List[str]:
-    """Assigns every variable of ``model`` from checkpoint ``path`` (a TF prefix or run directory).
+    """Assigns every variable of ``model`` from checkpoint ``path``, all or nothing.
 
     Args:
       model: a built ``slim.Model``.
       path: checkpoint prefix, or a directory with a ``checkpoint`` state file.
-      exclude: scope prefixes not to restore.
+      exclude: scopes not to restore.
 
     Returns:
       The names restored.
 
     Raises:
-      ValueError: naming the checkpoint and the variable when one is missing or has another shape.
+      FileNotFoundError: naming ``path`` when a directory has no checkpoint.
+      RestoreError: naming the checkpoint and the variables missing or of another shape.
     """
     prefix = resolve_checkpoint_path(path)
-    values = _ckpt.load(prefix)
-    restored = []
-    for name, var in model.tf_variables().items():
-        if exclude and any(name.startswith(e) for e in exclude):
-            continue
-        if name not in values:
-            raise ValueError(f"checkpoint {prefix}: variable {name} is missing")
-        var.assign_tf(values[name])
-        restored.append(name)
-    return restored
+    return _ckpt.assign_from_checkpoint(model, prefix, exclude=list(exclude) if exclude else None).restored
 
 
 def resolve_checkpoint_path(path: str) -> str:
     """A checkpoint prefix from a prefix or a run directory (its latest checkpoint).
 
     Raises:
-      FileNotFoundError: naming ``path`` when a directory has no checkpoint.
+      FileNotFoundError: naming ``path`` when it is neither a checkpoint nor a directory holding one.
     """
+    path = os.fspath(path)
     if os.path.isdir(path):
         prefix = _ckpt.latest_checkpoint(path)
         if prefix is None:
             raise FileNotFoundError(f"{path}: no checkpoint in this directory (no 'checkpoint' state file "
                                     "naming an existing model.ckpt-*)")
         return prefix
+    if not (os.path.isfile(path) or os.path.isfile(path + ".index")):
+        raise FileNotFoundError(f"{path}: no such checkpoint (not a run directory, a V1 checkpoint file or a "
+                                f"V2 prefix with a {os.path.basename(path)}.index file)")
     return path
 
 
@@ -233,6 +257,13 @@ def _load_optimizer(optimizer: torch.optim.Optimizer, tensors: Dict[str, torch.T
 
 
 def _restore_rng(tensors: Dict[str, torch.Tensor]) -> None:
+    """Sets this process's random state: its own rank's in a distributed run, else the saved one."""
+    own = f"rng/rank{torch.distributed.get_rank()}/" if _distributed() else None
+    if own is not None and own + "torch" in tensors:
+        torch.set_rng_state(tensors[own + "torch"])
+        if own + "cuda" in tensors and torch.cuda.is_available():
+            torch.cuda.set_rng_state(tensors[own + "cuda"])
+        return
     if "rng/torch" in tensors:
         torch.set_rng_state(tensors["rng/torch"])
     cuda = [tensors[k] for k in sorted(tensors) if k.startswith("rng/cuda/")]
