@@ -70,7 +70,7 @@ def test_clip_gradient_norms_passes_none_and_zero():
 
 
 def test_clip_gradient_norms_sparse_keeps_indices_and_shape():
-    sparse = torch.sparse_coo_tensor([[0, 2]], torch.tensor([[3.0, 0.0], [0.0, 4.0]]), (4, 2))
+    sparse = torch.sparse_coo_tensor([[0, 2]], torch.tensor([[3.0, 0.0], [0.0, 4.0]]), (4, 2), check_invariants=True)
     [(clipped, _)] = learning.clip_gradient_norms([(sparse, "v")], 1.0)
     assert clipped.is_sparse and clipped.shape == (4, 2)
     assert torch.equal(clipped.coalesce().indices(), torch.tensor([[0, 2]]))
@@ -109,7 +109,7 @@ def test_multiply_gradients_by_variable_name_and_tensor_multiplier():
 
 def test_multiply_gradients_sparse():
     var = torch.zeros(4, 2, requires_grad=True)
-    sparse = torch.sparse_coo_tensor([[1]], torch.tensor([[1.0, 2.0]]), (4, 2))
+    sparse = torch.sparse_coo_tensor([[1]], torch.tensor([[1.0, 2.0]]), (4, 2), check_invariants=True)
     [(out, _)] = learning.multiply_gradients([(sparse, var)], {var: 3.0})
     assert out.is_sparse
     assert torch.equal(out.to_dense()[1], torch.tensor([3.0, 6.0]))
@@ -193,7 +193,7 @@ def test_clip_gradient_norm_in_train_op_bounds_each_update():
     before = {n: v.tensor.detach().clone() for n, v in model.tf_variables().items()}
     train_op()
     for name, var in model.tf_variables().items():
-        assert float((var.tensor - before[name]).norm()) <= 1e-3 + 1e-7
+        assert float((var.tensor.detach() - before[name]).norm()) <= 1e-3 + 1e-7
 
 
 def test_summarize_gradients_records_norms_by_tf_name():

@@ -9,7 +9,6 @@ everything to ``runs/digits``.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from typing import Any, Optional
@@ -58,6 +57,9 @@ def _common_flags(parser: argparse.ArgumentParser) -> None:
           help="autocast precision of the forward pass (default fp32)")
     _flag(parser, "num_workers", type=int, default=0, metavar="N",
           help="DataLoader worker processes for image-folder data (default 0)")
+    _flag(parser, "num_threads", type=int, default=0, metavar="N",
+          help="CPU threads of this process (default 0: OMP_NUM_THREADS if set, else the cores not busy "
+               "with other work; PyTorch's threads spin while waiting, so oversubscribed cores are slow)")
 
 
 def add_train_parser(subparsers) -> argparse.ArgumentParser:
@@ -74,7 +76,9 @@ def add_train_parser(subparsers) -> argparse.ArgumentParser:
     _flag(run, "train_dir", default=d.train_dir, metavar="DIR",
           help=f"run directory for checkpoints, logs and metrics (default {d.train_dir}); alias --logdir")
     run.add_argument("--logdir", dest="train_dir", help=argparse.SUPPRESS)
-    _flag(run, "seed", type=int, default=d.seed, help="random seed: same seed, same run (default 0)")
+    _flag(run, "seed", type=int, default=d.seed,
+          help="random seed (default 0): the same flags, seed, --num_threads and device give the same run, "
+               "bit for bit")
     _flag(run, "save_interval_steps", type=_optional_int, default=d.save_interval_steps, metavar="N",
           help="save a checkpoint every N steps (default: by time only)")
     _flag(run, "save_interval_secs", type=_optional_float, default=d.save_interval_secs, metavar="S",
@@ -90,8 +94,8 @@ def add_train_parser(subparsers) -> argparse.ArgumentParser:
 
     data = parser.add_argument_group("data and model")
     _flag(data, "model_name", default=d.model_name,
-          help="net to train: resnet_v2_digits (small, default), resnet_v1_18..200, resnet_v2_18..200, "
-               "inception_resnet_v2, inception_resnet_v1")
+          help="net to train: resnet_v2_digits (small, default), resnet_v1_small / resnet_v2_small (TF-Slim's "
+               "test nets), resnet_v1_18..200, resnet_v2_18..200, inception_resnet_v2, inception_resnet_v1")
     _flag(data, "preprocessing_name", default=None,
           help="vgg or inception (default: by model name, as Slim's preprocessing_factory)")
     _flag(data, "image_size", type=int, default=None,
@@ -148,10 +152,17 @@ def run_train(args: argparse.Namespace) -> int:
     """Runs ``torchslim train``; returns the exit status."""
     from torchslim.train import job
 
+    from torchslim.checkpoint import CheckpointError
+    from torchslim.train.learning import NonFiniteLossError
+
     config = job.TrainConfig.from_namespace(args)
     try:
         job.run(config)
-    except (ValueError, FileNotFoundError, ImportError, FloatingPointError) as exc:
+    except NonFiniteLossError as exc:
+        print(f"torchslim train: error: {exc}; lower --learning_rate or clip the gradients with "
+              "--clip_gradient_norm (the run directory keeps the last finite checkpoint)", file=sys.stderr)
+        return 1
+    except (ValueError, FileNotFoundError, ImportError, CheckpointError) as exc:
         print(f"torchslim train: error: {exc}", file=sys.stderr)
         return 1
     return 0
@@ -169,7 +180,8 @@ def add_eval_parser(subparsers) -> argparse.ArgumentParser:
     _flag(parser, "checkpoint_path", default=None, metavar="PATH",
           help="a run directory (its latest checkpoint) or a checkpoint prefix (default: runs/digits)")
     _flag(parser, "eval_dir", default=None, metavar="DIR",
-          help="where to write metrics.json (default: <run dir>/eval)")
+          help="where to write metrics.json (default: <run dir>/eval for a torchslim run directory; "
+               "elsewhere nothing is written without this flag)")
     _flag(parser, "batch_size", type=int, default=200, help="examples per forward pass (default 200)")
     _flag(parser, "split", choices=("validation", "train"), default="validation",
           help="which split to evaluate (default: the held-out validation split)")
@@ -177,6 +189,8 @@ def add_eval_parser(subparsers) -> argparse.ArgumentParser:
           help="net of the checkpoint when it has no run_config.json beside it")
     _flag(parser, "num_classes", type=int, default=None, help="classes of that net (with --model_name)")
     _flag(parser, "image_size", type=int, default=None, help="input size (with --model_name)")
+    _flag(parser, "channels", type=int, choices=(1, 3), default=None,
+          help="image channels (with --model_name; default: 1 for the digits, 3 for image folders)")
     _common_flags(parser)
     return parser
 
@@ -191,17 +205,18 @@ def _eval_config(args: argparse.Namespace, directory: str) -> Optional[dict]:
         return config
     if not args.model_name:
         return None
-    config = dict(vars(job.TrainConfig()), model_name=args.model_name, num_classes=args.num_classes,
-                  image_size=args.image_size, dataset_dir=args.dataset_dir)
-    return config
+    return dict(vars(job.TrainConfig()), model_name=args.model_name, num_classes=args.num_classes,
+                image_size=args.image_size, channels=args.channels, dataset_dir=args.dataset_dir)
 
 
 def run_eval(args: argparse.Namespace) -> int:
     """Runs ``torchslim eval``; returns the exit status."""
+    from torchslim.checkpoint import CheckpointError
     from torchslim.train import evaluation, job, run_dir
 
     path = args.checkpoint_path or job.DEFAULT_TRAIN_DIR
     try:
+        job.configure_threads(args.num_threads)
         prefix = run_dir.resolve_checkpoint_path(path)
         directory = os.path.dirname(prefix) or "."
         config = _eval_config(args, directory)
@@ -211,17 +226,31 @@ def run_eval(args: argparse.Namespace) -> int:
         device = args.device or ("cuda" if __import__("torch").cuda.is_available() else "cpu")
         metrics = evaluation.evaluate_checkpoint(prefix, config, args.batch_size, device, args.precision,
                                                  args.num_workers, args.dataset_dir, args.split)
-    except (ValueError, FileNotFoundError, ImportError) as exc:
+    except (ValueError, FileNotFoundError, ImportError, CheckpointError) as exc:
         print(f"torchslim eval: error: {exc}", file=sys.stderr)
         return 1
-    out = os.path.join(args.eval_dir or os.path.join(directory, "eval"), "metrics.json")
-    if args.eval_dir or os.access(directory, os.W_OK):
-        evaluation.write_metrics(metrics, out)
-    print(f"checkpoint: {prefix} (global step {metrics.global_step})")
+    step = "" if metrics.global_step is None else f" (global step {metrics.global_step})"
+    print(f"checkpoint: {prefix}{step}")
     print(f"{args.split} accuracy: {metrics.summary()}")
     _print_per_class(metrics)
-    print(f"metrics: {out}")
+    out = _metrics_path(args.eval_dir, directory)
+    if out is None:
+        print("metrics: not written (not a torchslim run directory; pass --eval_dir to write metrics.json)")
+    else:
+        evaluation.write_metrics(metrics, out)
+        print(f"metrics: {out}")
     return 0
+
+
+def _metrics_path(eval_dir: Optional[str], directory: str) -> Optional[str]:
+    """``eval_dir/metrics.json``; by default ``<run dir>/eval/metrics.json``, None outside a run directory."""
+    from torchslim.train import job
+
+    if eval_dir:
+        return os.path.join(eval_dir, "metrics.json")
+    if os.path.exists(os.path.join(directory, job.RUN_CONFIG)):
+        return os.path.join(directory, "eval", "metrics.json")
+    return None
 
 
 def _print_per_class(metrics) -> None:

@@ -28,7 +28,7 @@ from torchslim.train import evaluation, learning, models, optim, run_dir
 from torchslim.train.events import EventFileWriter
 
 __all__ = ["TrainConfig", "TrainResult", "run", "load_dataset", "build_model", "read_run_config",
-           "RUN_CONFIG", "DEFAULT_TRAIN_DIR"]
+           "configure_threads", "restore_for_fine_tuning", "RUN_CONFIG", "DEFAULT_TRAIN_DIR"]
 
 log = logging.getLogger("torchslim.train")
 
@@ -78,6 +78,7 @@ class TrainConfig:
     log_every_n_steps: int = 10
     save_summaries_steps: int = 10
     seed: int = 0
+    num_threads: int = 0
     device: Optional[str] = None
     precision: str = "fp32"
     num_workers: int = 0
@@ -93,7 +94,11 @@ class TrainConfig:
 
 @dataclass
 class TrainResult:
-    """What a run produced: final loss, held-out metrics, files written."""
+    """What a run produced: final loss, held-out metrics, files written, the trained model.
+
+    ``metrics``, ``checkpoint``, ``metrics_path`` and ``event_files`` are set on rank 0 only (the
+    process that writes); ``model`` is this process's trained ``slim.Model`` on every rank.
+    """
 
     global_step: int
     loss: Optional[float]
@@ -103,6 +108,8 @@ class TrainResult:
     seconds: float
     resumed_from: Optional[str] = None
     event_files: List[str] = field(default_factory=list)
+    model: Optional[torch.nn.Module] = None
+    num_threads: int = 0
 
 
 # ----------------------------------------------------------------------------------------------
@@ -195,6 +202,42 @@ def _setup_distributed(device_flag: Optional[str]) -> Tuple[int, int, torch.devi
     return torch.distributed.get_rank(), torch.distributed.get_world_size(), device
 
 
+def configure_threads(requested: Optional[int]) -> int:
+    """Sets PyTorch's intra-op CPU threads for this process; returns how many it uses.
+
+    PyTorch's OpenMP threads spin while they wait for each other, so more threads than free cores
+    slows small nets many times over (40 steps of the digits net: 12 s on one thread, 99 s on two
+    threads while other work kept the two cores busy). The automatic choice avoids that.
+
+    Args:
+      requested: a thread count, or 0/None for automatic: ``OMP_NUM_THREADS`` when it is set (torchrun
+        sets 1 per process), else the cores not busy with other work (usable CPUs minus the 1-minute
+        load average, rounded, at least 1).
+
+    Returns:
+      The number of threads.
+
+    Raises:
+      ValueError: for a negative count.
+    """
+    if requested is not None and requested < 0:
+        raise ValueError(f"--num_threads must be >= 0 (0: automatic), got {requested}")
+    if requested:
+        torch.set_num_threads(int(requested))
+    elif not os.environ.get("OMP_NUM_THREADS"):
+        torch.set_num_threads(_free_cores())
+    return torch.get_num_threads()
+
+
+def _free_cores() -> int:
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    try:
+        load = os.getloadavg()[0]
+    except (AttributeError, OSError):  # no load average on this platform: use every core
+        return cpus
+    return max(1, min(cpus, int(round(cpus - load))))
+
+
 def _random_shift(images: torch.Tensor, labels: torch.Tensor, max_shift: int, fill: float = -1.0):
     """Moves each image by up to ``max_shift`` pixels in each direction (background ``fill``)."""
     n, h, w, _ = images.shape
@@ -244,33 +287,40 @@ def _init_fn(config: TrainConfig):
     def init_fn(model) -> None:
         exclude = optim.parse_scopes(config.checkpoint_exclude_scopes)
         prefix = run_dir.resolve_checkpoint_path(config.checkpoint_path)
-        restored = _restore_for_fine_tuning(model, prefix, exclude, config.ignore_missing_vars)
-        log.info("fine-tuning from %s: restored %d variables (excluded %s)", prefix, restored, exclude or "none")
-        _say(f"fine-tuning from {prefix}: {restored} variables restored"
-             + (f", excluded scopes {', '.join(exclude)}" if exclude else ""))
+        report = restore_for_fine_tuning(model, prefix, exclude, config.ignore_missing_vars)
+        log.info("fine-tuning: %s", report)
+        _say(f"fine-tuning from {report.checkpoint}: {len(report.restored)} variables restored"
+             + (f", {len(report.excluded)} excluded ({', '.join(exclude)})" if exclude else "")
+             + (f", {len(report.missing)} missing kept as initialised" if report.missing else ""))
 
     return init_fn
 
 
-def _restore_for_fine_tuning(model, prefix: str, exclude: List[str], ignore_missing_vars: bool) -> int:
+def restore_for_fine_tuning(model, prefix: str, exclude: List[str], ignore_missing_vars: bool):
+    """``slim.assign_from_checkpoint`` with the script's flags, its errors phrased for the command line.
+
+    Args:
+      model: the built model.
+      prefix: the checkpoint (``--checkpoint_path``).
+      exclude: scopes not restored (``--checkpoint_exclude_scopes``).
+      ignore_missing_vars: keep the initial values of variables the checkpoint lacks.
+
+    Returns:
+      The ``RestoreReport``.
+
+    Raises:
+      ValueError: naming the flag, the checkpoint and the variables when the restore fails (nothing
+        is assigned then).
+    """
     from torchslim import checkpoint as ckpt
 
-    values = ckpt.load(prefix)
-    count = 0
-    for var in optim.variables_to_restore(model, exclude):
-        if var.name not in values:
-            if ignore_missing_vars:
-                log.warning("%s: variable %s not in the checkpoint; keeping its initial value", prefix, var.name)
-                continue
-            raise ValueError(f"--checkpoint_path {prefix}: variable {var.name} is missing from the checkpoint "
-                             "(exclude its scope with --checkpoint_exclude_scopes or pass --ignore_missing_vars)")
-        if tuple(values[var.name].shape) != tuple(var.tf_shape):
-            raise ValueError(f"--checkpoint_path {prefix}: variable {var.name} has shape "
-                             f"{list(values[var.name].shape)} in the checkpoint but {list(var.tf_shape)} in the "
-                             "model (exclude its scope with --checkpoint_exclude_scopes, e.g. the logits)")
-        var.assign_tf(values[var.name])
-        count += 1
-    return count
+    try:
+        return ckpt.assign_from_checkpoint(model, prefix, exclude=exclude or None,
+                                           ignore_missing_vars=ignore_missing_vars)
+    except ckpt.RestoreError as exc:
+        raise ValueError(f"--checkpoint_path {exc}\nhint: on the command line, --checkpoint_exclude_scopes "
+                         "SCOPES leaves scopes out (e.g. the logits) and --ignore_missing_vars keeps the "
+                         "initial values of variables the checkpoint lacks") from None
 
 
 _QUIET = False
@@ -281,11 +331,34 @@ def _say(message: str) -> None:
         print(message, flush=True)
 
 
-def _make_loss(net: torch.nn.Module, model, device: torch.device, config: TrainConfig, num_classes: int):
+class _TrainAccuracy:
+    """Top-1 accuracy of this process's training batches since it was last taken."""
+
+    def __init__(self) -> None:
+        self.correct: Optional[torch.Tensor] = None
+        self.count = 0
+
+    def add(self, logits: torch.Tensor, labels: torch.Tensor) -> None:
+        hits = (logits.detach().reshape(labels.shape[0], -1).argmax(-1) == labels).sum()
+        self.correct = hits if self.correct is None else self.correct + hits
+        self.count += int(labels.shape[0])
+
+    def take(self) -> Optional[float]:
+        """The accuracy since the last call (None if no batch); resets the count."""
+        if not self.count:
+            return None
+        value = float(self.correct) / self.count
+        self.correct, self.count = None, 0
+        return value
+
+
+def _make_loss(net: torch.nn.Module, model, device: torch.device, config: TrainConfig, num_classes: int,
+               accuracy: _TrainAccuracy):
     def total_loss(images: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
         images, labels = images.to(device, non_blocking=True), labels.to(device, non_blocking=True)
         with evaluation.autocast(device, config.precision):
             logits, _ = net(images)
+        accuracy.add(logits, labels)
         onehot = torch.nn.functional.one_hot(labels, num_classes)
         slim_losses.softmax_cross_entropy(logits.float(), onehot, label_smoothing=config.label_smoothing)
         return slim_losses.get_total_loss(model=model)
@@ -294,15 +367,17 @@ def _make_loss(net: torch.nn.Module, model, device: torch.device, config: TrainC
 
 
 class _Progress:
-    """tqdm bar, images/s and learning-rate summaries (chief only)."""
+    """The tqdm bar and the images/s and training-accuracy summaries (chief only)."""
 
     def __init__(self, config: TrainConfig, total: int, start: int, images_per_step: int,
-                 writer: Optional[EventFileWriter], optimizer: torch.optim.Optimizer, enabled: bool):
+                 writer: Optional[EventFileWriter], optimizer: torch.optim.Optimizer, enabled: bool,
+                 accuracy: _TrainAccuracy):
         from tqdm import tqdm
 
         self.bar = tqdm(total=total, initial=start, unit="step", disable=not enabled, dynamic_ncols=True,
                         mininterval=0.5, file=sys.stderr, desc="train")
         self.writer, self.optimizer, self.images_per_step = writer, optimizer, images_per_step
+        self.accuracy = accuracy
         self.every = max(config.save_summaries_steps, 1)
         self.window_start, self.window_steps = time.time(), 0
 
@@ -312,14 +387,22 @@ class _Progress:
         if step % self.every == 0 or step == self.bar.total:
             elapsed = max(time.time() - self.window_start, 1e-9)
             speed = self.window_steps * self.images_per_step / elapsed
-            self.bar.set_postfix(loss=f"{loss:.4f}", lr=f"{self.optimizer.param_groups[0]['lr']:.3g}",
-                                 img_s=f"{speed:.0f}")
+            accuracy = self.accuracy.take()
+            self.bar.set_postfix(loss=f"{loss:.4f}", acc="-" if accuracy is None else f"{accuracy:.3f}",
+                                 lr=f"{self.optimizer.param_groups[0]['lr']:.3g}", img_s=f"{speed:.0f}")
             if self.writer is not None:
                 self.writer.add_scalar("images_per_sec", speed, step)
+                if accuracy is not None:
+                    self.writer.add_scalar("train/accuracy", accuracy, step)
             self.window_start, self.window_steps = time.time(), 0
 
     def close(self) -> None:
         self.bar.close()
+
+
+def _describe(device: torch.device) -> str:
+    threads = torch.get_num_threads()
+    return f"{device} ({threads} thread{'s' if threads != 1 else ''})" if device.type == "cpu" else str(device)
 
 
 def _total_steps(config: TrainConfig, steps_per_epoch: int) -> int:
@@ -338,20 +421,27 @@ def run(config: TrainConfig, quiet: bool = False) -> TrainResult:
       quiet: print nothing (the result has everything).
 
     Returns:
-      :class:`TrainResult` (metrics on rank 0 only).
+      :class:`TrainResult` (metrics and files on rank 0 only, the trained model on every rank).
 
     Raises:
-      ValueError: for bad flags (naming the flag), a train_dir holding another run, a non-finite loss.
+      ValueError: for bad flags (naming the flag) or a train_dir holding another run.
+      learning.NonFiniteLossError: when the loss becomes inf or nan (the step is not applied).
     """
     global _QUIET
     _QUIET = quiet
     started = time.time()
-    rank, world, device = _setup_distributed(config.device)
-    is_chief = rank == 0
-    _QUIET = quiet or not is_chief
+    previous_threads = torch.get_num_threads()
+    threads = configure_threads(config.num_threads)
+    world = 1
     try:
-        return _run(config, rank, world, device, is_chief, started)
+        rank, world, device = _setup_distributed(config.device)
+        is_chief = rank == 0
+        _QUIET = quiet or not is_chief
+        result = _run(config, rank, world, device, is_chief, started)
+        result.num_threads = threads
+        return result
     finally:
+        torch.set_num_threads(previous_threads)
         if world > 1 and torch.distributed.is_initialized():
             torch.distributed.destroy_process_group()
 
@@ -402,19 +492,21 @@ def _train_and_evaluate(config, settings, model, train_set, eval_set, rank, worl
         config.learning_rate_decay_type, config.learning_rate, len(train_set), config.batch_size * world,
         config.num_epochs_per_decay, config.learning_rate_decay_factor, config.end_learning_rate, total)
     scaler = torch.amp.GradScaler(device.type) if config.precision == "fp16" else None
-    train_op = learning.create_train_op(_make_loss(net, model, device, config, settings["num_classes"]), optimizer,
-                                        clip_gradient_norm=config.clip_gradient_norm, model=model,
-                                        grad_scaler=scaler)
+    accuracy = _TrainAccuracy()
+    loss_fn = _make_loss(net, model, device, config, settings["num_classes"], accuracy)
+    train_op = learning.create_train_op(loss_fn, optimizer, clip_gradient_norm=config.clip_gradient_norm,
+                                        model=model, grad_scaler=scaler)
     resumed = run_dir._ckpt.latest_checkpoint(config.train_dir) if os.path.isdir(config.train_dir) else None
     _say(f"torchslim train: {config.model_name} on {getattr(train_set, 'name', '')} "
          f"({len(train_set)} training / {len(eval_set)} held-out images), {total} steps of "
          f"{config.batch_size}{f' x {world} processes' if world > 1 else ''}, {config.optimizer} "
-         f"lr {config.learning_rate} ({config.learning_rate_decay_type}), device {device}, run dir {config.train_dir}")
+         f"lr {config.learning_rate} ({config.learning_rate_decay_type}), device {_describe(device)}, "
+         f"run dir {config.train_dir}")
     if resumed:
         _say(f"resuming from {resumed} (global step {run_dir.step_from_prefix(resumed)})")
     writer = EventFileWriter(config.train_dir) if is_chief else None
     progress = _Progress(config, total, run_dir.step_from_prefix(resumed) or 0 if resumed else 0,
-                         config.batch_size * world, writer, optimizer, is_chief and config.progress)
+                         config.batch_size * world, writer, optimizer, is_chief and config.progress, accuracy)
 
     def data(start_step: int):
         progress.bar.n = start_step
@@ -431,7 +523,20 @@ def _train_and_evaluate(config, settings, model, train_set, eval_set, rank, worl
             extra_state=lambda: {"model_name": config.model_name})
     finally:
         progress.close()
+    if world > 1:
+        _broadcast_buffers(model)
     return _finish(config, model, eval_set, train_op, loss, device, is_chief, writer, started, resumed)
+
+
+def _broadcast_buffers(model: torch.nn.Module) -> None:
+    """Gives every rank rank 0's moving statistics, as saved in the checkpoint.
+
+    DDP copies rank 0's buffers to the others before each forward pass, so after the last step each
+    rank still holds the update from its own last batch.
+    """
+    with torch.no_grad():
+        for buffer in model.buffers():
+            torch.distributed.broadcast(buffer, 0)
 
 
 def _finish(config, model, eval_set, train_op, loss, device, is_chief, writer, started, resumed) -> TrainResult:
@@ -453,4 +558,4 @@ def _finish(config, model, eval_set, train_op, loss, device, is_chief, writer, s
         _say(f"metrics: {metrics_path}")
         _say(f"event logs: {config.train_dir} (tensorboard --logdir {config.train_dir})")
         _say(f"done in {seconds:.1f} s at global step {train_op.step}")
-    return TrainResult(train_op.step, loss, metrics, checkpoint, metrics_path, seconds, resumed, events)
+    return TrainResult(train_op.step, loss, metrics, checkpoint, metrics_path, seconds, resumed, events, model)

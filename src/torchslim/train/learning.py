@@ -68,7 +68,8 @@ def clip_by_norm(t: torch.Tensor, clip_norm: float) -> torch.Tensor:
     """
     if t.is_sparse:
         t = t.coalesce()
-        return torch.sparse_coo_tensor(t.indices(), clip_by_norm(t.values(), clip_norm), t.shape)
+        return torch.sparse_coo_tensor(t.indices(), clip_by_norm(t.values(), clip_norm), t.shape,
+                                       check_invariants=False)  # indices of a coalesced tensor
     l2sum = t.float().square().sum()
     l2norm = torch.where(l2sum > 0, l2sum.clamp_min(1e-38).sqrt(), l2sum)
     scale = clip_norm / torch.maximum(l2norm, torch.as_tensor(float(clip_norm), device=t.device))
@@ -149,7 +150,8 @@ def _scale_grad(grad: torch.Tensor, multiplier: Any) -> torch.Tensor:
     multiplier = torch.as_tensor(multiplier, dtype=grad.dtype, device=grad.device)
     if grad.is_sparse:
         grad = grad.coalesce()
-        return torch.sparse_coo_tensor(grad.indices(), grad.values() * multiplier, grad.shape)
+        return torch.sparse_coo_tensor(grad.indices(), grad.values() * multiplier, grad.shape,
+                                       check_invariants=False)  # indices of a coalesced tensor
     return grad * multiplier
 
 
@@ -214,8 +216,8 @@ class TrainOp:
             raise TypeError("create_train_op: total_loss must return a scalar tensor, "
                             f"got {type(loss).__name__} {getattr(loss, 'shape', '')}")
         if self.check_numerics and not bool(torch.isfinite(loss.detach()).all()):
-            raise NonFiniteLossError(f"LossTensor is inf or nan: loss = {float(loss)} at global step {self.step} "
-                                     "(the step was not applied)")
+            raise NonFiniteLossError(f"LossTensor is inf or nan: loss = {float(loss.detach())} at global step "
+                                     f"{self.step} (the step was not applied)")
 
     def _backward(self, loss: torch.Tensor) -> None:
         if self.grad_scaler is not None:
