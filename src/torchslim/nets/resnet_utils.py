@@ -33,7 +33,8 @@ from torchslim.layers import batch_norm, conv2d, max_pool2d, softmax
 from torchslim.variables import GraphKeys, variable_scope
 
 __all__ = ["Block", "subsample", "conv2d_same", "stack_blocks_dense", "resnet_arg_scope", "check_output_stride",
-           "classification_head", "make_blocks", "UNITS_PER_BLOCK", "BASIC_LAYERS", "BASE_DEPTHS", "BLOCK_STRIDES"]
+           "classification_head", "unit_block", "make_blocks", "UNITS_PER_BLOCK", "BASIC_LAYERS", "BASE_DEPTHS",
+           "BLOCK_STRIDES"]
 
 
 class Block(collections.namedtuple("Block", ["scope", "unit_fn", "args"])):
@@ -225,6 +226,25 @@ UNITS_PER_BLOCK = {
 BASIC_LAYERS = (18, 34)
 BASE_DEPTHS = (64, 128, 256, 512)
 BLOCK_STRIDES = (2, 2, 2, 1)
+
+
+def unit_block(scope: str, unit_fn: Callable, num_units: int, stride: int, **unit_args) -> Block:
+    """A :class:`Block` of ``num_units`` identical units; only the last one has the block's stride.
+
+    What every ``resnet_vX_block`` builds (``resnet_v1_block`` passes ``bottleneck``,
+    ``depth=4 * base_depth`` and ``depth_bottleneck=base_depth``).
+
+    Args:
+      scope: the block's scope name.
+      unit_fn: the residual unit.
+      num_units: how many units.
+      stride: the block's stride, carried by its last unit (the others have stride 1).
+      **unit_args: the keyword arguments of every unit but ``stride``.
+
+    Returns:
+      ``Block(scope, unit_fn, [{**unit_args, 'stride': 1}] * (num_units - 1) + [{**unit_args, 'stride': stride}])``.
+    """
+    return Block(scope, unit_fn, [dict(unit_args, stride=1)] * (num_units - 1) + [dict(unit_args, stride=stride)])
 
 
 def make_blocks(block_fn: Callable[..., Block], units: Sequence[int],

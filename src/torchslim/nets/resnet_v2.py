@@ -265,8 +265,8 @@ def resnet_v2_block(scope: str, base_depth: int, num_units: int, stride: int) ->
     Returns:
       A :class:`~torchslim.nets.resnet_utils.Block`.
     """
-    unit = {"depth": base_depth * 4, "depth_bottleneck": base_depth, "stride": 1}
-    return resnet_utils.Block(scope, bottleneck, [dict(unit)] * (num_units - 1) + [dict(unit, stride=stride)])
+    return resnet_utils.unit_block(scope, bottleneck, num_units, stride, depth=base_depth * 4,
+                                   depth_bottleneck=base_depth)
 
 
 def resnet_v2_basic_block(scope: str, base_depth: int, num_units: int, stride: int) -> resnet_utils.Block:
@@ -281,8 +281,7 @@ def resnet_v2_basic_block(scope: str, base_depth: int, num_units: int, stride: i
     Returns:
       A :class:`~torchslim.nets.resnet_utils.Block`.
     """
-    unit = {"depth": base_depth, "stride": 1}
-    return resnet_utils.Block(scope, basic, [dict(unit)] * (num_units - 1) + [dict(unit, stride=stride)])
+    return resnet_utils.unit_block(scope, basic, num_units, stride, depth=base_depth)
 
 
 def _blocks(layers: int) -> List[resnet_utils.Block]:
