@@ -10,8 +10,6 @@ Most checks also run with the basic (ResNet-18/34) units, which have no TF-Slim 
 
 from __future__ import annotations
 
-import inspect
-
 import pytest
 import torch
 
@@ -352,21 +350,6 @@ class ResnetChecks:
         assert missing == []
         # One L2 loss per conv kernel (weight decay from resnet_arg_scope).
         assert len(model.regularization_losses()) == sum(n.endswith("/weights") for n in model.tf_variables())
-
-    def test_named_signatures_are_tf_slims(self):
-        common = ["inputs", "num_classes", "is_training", "global_pool", "output_stride"]
-        for depth in (18, 34, 50, 101, 152, 200):
-            fn = getattr(self.module, f"{self.NET}_{depth}")
-            params = inspect.signature(fn).parameters
-            assert list(params)[:5] == common
-            assert params["scope"].default == f"{self.NET}_{depth}"
-            assert params["is_training"].default is True
-            assert params["num_classes"].default is None
-            assert params["spatial_squeeze"].default is True
-        generic = inspect.signature(getattr(self.module, self.NET)).parameters
-        assert list(generic)[:9] == ["inputs", "blocks", "num_classes", "is_training", "global_pool",
-                                     "output_stride", "include_root_block", "spatial_squeeze",
-                                     "store_non_strided_activations" if self.NET == "resnet_v1" else "reuse"]
 
     @pytest.mark.parametrize("depth,expected", [(18, 2 + 2 + 2 + 2), (34, 3 + 4 + 6 + 3)])
     def test_basic_nets_build(self, depth, expected):

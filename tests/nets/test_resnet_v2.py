@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import inspect
-
 import pytest
 import torch
 import torch.nn.functional as F
@@ -17,17 +15,6 @@ from ._resnet_checks import ResnetChecks
 
 class TestResnetV2(ResnetChecks):
     NET = "resnet_v2"
-
-
-def test_signatures_follow_tf_slim():
-    for depth in (18, 34, 50, 101, 152, 200):
-        params = inspect.signature(getattr(resnet_v2, f"resnet_v2_{depth}")).parameters
-        positional = [n for n, p in params.items() if p.kind is not p.KEYWORD_ONLY]
-        assert positional == ["inputs", "num_classes", "is_training", "global_pool", "output_stride",
-                              "spatial_squeeze", "reuse", "scope"]
-        assert params["store_non_strided_activations"].kind is inspect.Parameter.KEYWORD_ONLY
-    assert list(inspect.signature(resnet_v2.bottleneck).parameters) == [
-        "inputs", "depth", "depth_bottleneck", "stride", "rate", "outputs_collections", "scope"]
 
 
 def test_root_conv_has_biases_and_postnorm_is_not_an_end_point():

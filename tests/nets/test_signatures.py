@@ -1,0 +1,147 @@
+"""Every public net function's signature against the sources it ports, written down here from them.
+
+Sources: ``tensorflow/models`` ``research/slim/nets`` (``resnet_utils.py`` and ``resnet_v2.py`` @03cdc5f,
+``resnet_v1.py`` @3b998e4, ``inception_resnet_v2.py`` @608bd22, ``nets_factory.py`` @6766e6d) and
+davidsandberg/facenet ``src/models/inception_resnet_v1.py`` @096ed77. Parameter names, order, kinds
+and defaults must be the sources'; a callable default is written by its name, ``UPDATE_OPS`` by its
+key. The only additions are keyword-only (after ``*``) or whole functions TF-Slim lacks (the
+basic-unit ResNets, facenet's arg scope and embeddings).
+"""
+
+from __future__ import annotations
+
+import inspect
+
+import pytest
+
+import torchslim as slim
+from torchslim.nets import inception_resnet_v1, inception_resnet_v2, nets_factory, resnet_utils, resnet_v1, resnet_v2
+
+_V1_HEAD = "inputs, num_classes=None, is_training=True, global_pool=True, output_stride=None, "
+_V1_TAIL = "min_base_depth=8, depth_multiplier=1, reuse=None, scope='{}')"
+_V2_NAMED = ("(inputs, num_classes=None, is_training=True, global_pool=True, output_stride=None, spatial_squeeze=True, "
+             "reuse=None, scope='{}', *, store_non_strided_activations=False)")
+_BLOCK = "(net, scale=1.0, activation_fn=relu, scope=None, reuse=None)"
+
+SIGNATURES = {
+    # resnet_utils
+    resnet_utils.subsample: "(inputs, factor, scope=None)",
+    resnet_utils.conv2d_same: "(inputs, num_outputs, kernel_size, stride, rate=1, scope=None)",
+    resnet_utils.stack_blocks_dense: "(net, blocks, output_stride=None, store_non_strided_activations=False, "
+                                     "outputs_collections=None)",
+    resnet_utils.resnet_arg_scope: "(weight_decay=0.0001, batch_norm_decay=0.997, batch_norm_epsilon=1e-05, "
+                                   "batch_norm_scale=True, activation_fn=relu, use_batch_norm=True, "
+                                   "batch_norm_updates_collections=UPDATE_OPS)",
+    # resnet_v1
+    resnet_v1.bottleneck: "(inputs, depth, depth_bottleneck, stride, rate=1, outputs_collections=None, scope=None, "
+                          "use_bounded_activations=False)",
+    resnet_v1.resnet_v1: "(inputs, blocks, num_classes=None, is_training=True, global_pool=True, output_stride=None, "
+                         "include_root_block=True, spatial_squeeze=True, store_non_strided_activations=False, "
+                         "reuse=None, scope=None)",
+    resnet_v1.resnet_v1_block: "(scope, base_depth, num_units, stride)",
+    **{getattr(resnet_v1, f"resnet_v1_{d}"): "(" + _V1_HEAD + "spatial_squeeze=True, store_non_strided_activations="
+       "False, " + _V1_TAIL.format(f"resnet_v1_{d}") for d in (18, 34, 50, 101)},
+    **{getattr(resnet_v1, f"resnet_v1_{d}"): "(" + _V1_HEAD + "store_non_strided_activations=False, spatial_squeeze="
+       "True, " + _V1_TAIL.format(f"resnet_v1_{d}") for d in (152, 200)},
+    # resnet_v2
+    resnet_v2.bottleneck: "(inputs, depth, depth_bottleneck, stride, rate=1, outputs_collections=None, scope=None)",
+    resnet_v2.resnet_v2: "(inputs, blocks, num_classes=None, is_training=True, global_pool=True, output_stride=None, "
+                         "include_root_block=True, spatial_squeeze=True, reuse=None, scope=None, *, "
+                         "store_non_strided_activations=False)",
+    resnet_v2.resnet_v2_block: "(scope, base_depth, num_units, stride)",
+    **{getattr(resnet_v2, f"resnet_v2_{d}"): _V2_NAMED.format(f"resnet_v2_{d}") for d in (18, 34, 50, 101, 152, 200)},
+    # facenet's inception_resnet_v1
+    inception_resnet_v1.block35: _BLOCK,
+    inception_resnet_v1.block17: _BLOCK,
+    inception_resnet_v1.block8: _BLOCK,
+    inception_resnet_v1.reduction_a: "(net, k, l, m, n)",
+    inception_resnet_v1.reduction_b: "(net)",
+    inception_resnet_v1.inference: "(images, keep_probability, phase_train=True, bottleneck_layer_size=128, "
+                                   "weight_decay=0.0, reuse=None)",
+    inception_resnet_v1.inception_resnet_v1: "(inputs, is_training=True, dropout_keep_prob=0.8, "
+                                             "bottleneck_layer_size=128, reuse=None, scope='InceptionResnetV1')",
+    # inception_resnet_v2
+    inception_resnet_v2.block35: _BLOCK,
+    inception_resnet_v2.block17: _BLOCK,
+    inception_resnet_v2.block8: _BLOCK,
+    inception_resnet_v2.inception_resnet_v2_base: "(inputs, final_endpoint='Conv2d_7b_1x1', output_stride=16, "
+                                                  "align_feature_maps=False, scope=None, activation_fn=relu)",
+    inception_resnet_v2.inception_resnet_v2: "(inputs, num_classes=1001, is_training=True, dropout_keep_prob=0.8, "
+                                             "reuse=None, scope='InceptionResnetV2', create_aux_logits=True, "
+                                             "activation_fn=relu)",
+    inception_resnet_v2.inception_resnet_v2_arg_scope: "(weight_decay=4e-05, batch_norm_decay=0.9997, "
+                                                       "batch_norm_epsilon=0.001, activation_fn=relu, "
+                                                       "batch_norm_updates_collections=UPDATE_OPS, "
+                                                       "batch_norm_scale=False)",
+    # nets_factory
+    nets_factory.get_network_fn: "(name, num_classes, weight_decay=0.0, is_training=False)",
+}
+
+
+def _default(value) -> str:
+    if value is slim.GraphKeys.UPDATE_OPS:
+        return "UPDATE_OPS"
+    if callable(value):
+        return value.__name__
+    return repr(value)
+
+
+def _signature(fn) -> str:
+    parts, starred = [], False
+    for p in inspect.signature(fn).parameters.values():
+        assert p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY), (fn.__name__, p)
+        if p.kind is p.KEYWORD_ONLY and not starred:
+            parts.append("*")
+            starred = True
+        parts.append(p.name if p.default is p.empty else f"{p.name}={_default(p.default)}")
+    return "(" + ", ".join(parts) + ")"
+
+
+@pytest.mark.parametrize("fn", list(SIGNATURES), ids=lambda f: f"{f.__module__.rsplit('.', 1)[-1]}.{f.__name__}")
+def test_signature_is_the_sources(fn):
+    assert _signature(fn) == SIGNATURES[fn]
+
+
+def test_activation_defaults_are_slims_relu():
+    for fn in (resnet_utils.resnet_arg_scope, inception_resnet_v1.block35, inception_resnet_v2.block8,
+               inception_resnet_v2.inception_resnet_v2, inception_resnet_v2.inception_resnet_v2_arg_scope):
+        assert inspect.signature(fn).parameters["activation_fn"].default is slim.nn.relu
+
+
+def test_block_namedtuple_and_shared_arg_scope():
+    assert resnet_utils.Block._fields == ("scope", "unit_fn", "args")
+    assert resnet_v1.resnet_arg_scope is resnet_v2.resnet_arg_scope is resnet_utils.resnet_arg_scope
+    block = resnet_v1.resnet_v1_block("block1", base_depth=64, num_units=3, stride=2)
+    assert block == ("block1", resnet_v1.bottleneck, [{"depth": 256, "depth_bottleneck": 64, "stride": 1}] * 2
+                     + [{"depth": 256, "depth_bottleneck": 64, "stride": 2}])
+    assert resnet_v2.resnet_v2_block("b", 2, 1, 1).unit_fn is resnet_v2.bottleneck
+
+
+DEFAULT_IMAGE_SIZES = {
+    **{getattr(m, f"{m.__name__.rsplit('.', 1)[-1]}{d}"): 224 for m in (resnet_v1, resnet_v2)
+       for d in ("", "_18", "_34", "_50", "_101", "_152", "_200")},
+    inception_resnet_v2.inception_resnet_v2: 299,
+    inception_resnet_v1.inception_resnet_v1: 160,  # facenet's training size (facenet sets no attribute)
+}
+
+
+@pytest.mark.parametrize("fn", list(DEFAULT_IMAGE_SIZES), ids=lambda f: f.__name__)
+def test_default_image_size(fn):
+    assert fn.default_image_size == DEFAULT_IMAGE_SIZES[fn]
+
+
+# The entries of TF-Slim's networks_map for the nets torchslim has.
+TF_SLIM_FACTORY = {
+    "inception_resnet_v2": (inception_resnet_v2.inception_resnet_v2, inception_resnet_v2.inception_resnet_v2_arg_scope),
+    **{f"resnet_{v}_{d}": (getattr(m, f"resnet_{v}_{d}"), resnet_utils.resnet_arg_scope)
+       for v, m in (("v1", resnet_v1), ("v2", resnet_v2)) for d in (50, 101, 152, 200)},
+}
+
+
+def test_nets_factory_has_tf_slims_names():
+    assert set(TF_SLIM_FACTORY) <= set(nets_factory.list_networks())
+    for name, (fn, arg_scope_fn) in TF_SLIM_FACTORY.items():
+        assert nets_factory.networks_map[name] is fn
+        assert nets_factory.arg_scopes_map[name] is arg_scope_fn
+    extra = set(nets_factory.list_networks()) - set(TF_SLIM_FACTORY)
+    assert extra == {"inception_resnet_v1", "resnet_v1_18", "resnet_v1_34", "resnet_v2_18", "resnet_v2_34"}
