@@ -5,7 +5,7 @@
   point match TF-Slim within 1e-4.
 * ResNet-50 manifests: variable names, shapes, order, trainable set, end-point keys and shapes, and
   parameter counts, in the manifests' configuration.
-* Every full-size net runs once at 224x224 (``slow``).
+* Every full-size net (18 to 200 layers, v1 and v2) runs once at its default size, 224x224 (``slow``).
 """
 
 from __future__ import annotations
@@ -157,25 +157,36 @@ def test_full_end_points_match_manifest(full_case):
 
 
 FULL_NETS = [getattr(m, f"{m.__name__.rsplit('.', 1)[-1]}_{d}") for m in (resnet_v1, resnet_v2)
-             for d in (50, 101, 152, 200)]
-BLOCK_UNITS = {50: 16, 101: 33, 152: 50, 200: 66}
+             for d in (18, 34, 50, 101, 152, 200)]
+UNITS = {18: 8, 34: 16, 50: 16, 101: 33, 152: 50, 200: 66}
+
+
+def _he_uniform():
+    """He initialisation drawn uniformly: the same variance as resnet_arg_scope's truncated normal,
+    which costs most of a full-size build on CPU (this test is about running the net, not its init)."""
+    return slim.arg_scope([slim.conv2d], weights_initializer=slim.initializers.variance_scaling_initializer(
+        uniform=True))
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("net", FULL_NETS, ids=lambda f: f.__name__)
-def test_full_size_net_runs_at_224(net):
+def test_full_size_net_runs_at_default_size(net):
+    """Every full-size ResNet once at its default_image_size (224), batch 1, inference on CPU."""
     module = resnet_v1 if net.__name__.startswith("resnet_v1") else resnet_v2
-    with slim.arg_scope(module.resnet_arg_scope()):
+    with slim.arg_scope(module.resnet_arg_scope()), _he_uniform():
         model = slim.Model(net, 1000, is_training=None)
     model.eval()
+    size = net.default_image_size
     with torch.no_grad():
-        logits, end_points = model(torch.rand(1, 224, 224, 3) * 2 - 1)
+        logits, end_points = model(torch.rand(1, size, size, 3) * 2 - 1)
     depth = int(net.__name__.rsplit("_", 1)[-1])
+    basic = depth in (18, 34)
     assert logits.shape == (1, 1000)
     assert torch.isfinite(logits).all()
     torch.testing.assert_close(end_points["predictions"].sum(), torch.tensor(1.0))
-    assert list(end_points[f"{net.__name__}/block4"].shape) == [1, 7, 7, 2048]
-    units = [k for k in end_points if k.endswith(("/bottleneck_v1", "/bottleneck_v2"))]
-    assert len(units) == BLOCK_UNITS[depth] == (depth - 2) // 3
+    assert list(end_points[f"{net.__name__}/block4"].shape) == [1, 7, 7, 512 if basic else 2048]
+    units = [k for k in end_points if k.endswith(("/bottleneck_v1", "/bottleneck_v2", "/basic_v1", "/basic_v2"))]
+    assert len(units) == UNITS[depth] == (depth - 2) // (2 if basic else 3)
     convs = [n for n in model.tf_variables() if n.endswith("/weights")]
-    assert len(convs) == 3 * BLOCK_UNITS[depth] + 4 + 2  # units, shortcuts, conv1, logits
+    # per unit, the shortcuts (3 for basic units: block1 keeps 64 channels), conv1, logits
+    assert len(convs) == (2 if basic else 3) * UNITS[depth] + (3 if basic else 4) + 2
