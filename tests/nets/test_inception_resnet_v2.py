@@ -196,9 +196,11 @@ def test_half_size_images(no_aux_meta):
     assert "AuxLogits" not in end_points
 
 
-def test_global_pool_on_larger_images(no_aux_meta):
-    logits, end_points = no_aux_meta(_meta(1, 400, 600))
-    assert tuple(end_points["Conv2d_7b_1x1"].shape) == (1, 11, 17, 1536)
+@pytest.mark.parametrize("height, width, rows, cols", [(330, 400, 8, 11), (400, 600, 11, 17)])
+def test_global_pool_on_larger_images(no_aux_meta, height, width, rows, cols):
+    """testGlobalPool (330x400) and a wider image: the head pools whatever Conv2d_7b_1x1's size is."""
+    logits, end_points = no_aux_meta(_meta(1, height, width))
+    assert tuple(end_points["Conv2d_7b_1x1"].shape) == (1, rows, cols, 1536)
     assert tuple(end_points["global_pool"].shape) == (1, 1, 1, 1536)
     assert tuple(logits.shape) == (1, 1000)
 
