@@ -147,7 +147,10 @@ def _read_netpbm(path: str) -> np.ndarray:
         while pos < len(data) and data[pos:pos + 1].isspace():
             pos += 1
         if data[pos:pos + 1] == b"#":
-            pos = data.index(b"\n", pos) + 1
+            end = data.find(b"\n", pos)
+            if end < 0:
+                raise ValueError(f"{path}: truncated PGM/PPM header")
+            pos = end + 1
             continue
         start = pos
         while pos < len(data) and not data[pos:pos + 1].isspace():
