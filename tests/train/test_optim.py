@@ -107,6 +107,8 @@ def test_exponential_schedule_is_staircase_by_epochs():
     assert schedule(0) == schedule(19) == pytest.approx(0.01)
     assert schedule(20) == pytest.approx(0.01 * 0.94)
     assert schedule(45) == pytest.approx(0.01 * 0.94 ** 2)
+    # The script's operation order: 30 * 0.7 / 7 = 3.0, while 30 / 7 * 0.7 rounds down to 2.
+    assert optim.configure_learning_rate("exponential", 0.01, 30, 7, 0.7).decay_steps == 3
 
 
 def test_polynomial_cosine_fixed_schedules():

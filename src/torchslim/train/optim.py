@@ -275,7 +275,7 @@ def configure_learning_rate(decay_type: str, learning_rate: float, num_samples_p
                             total_steps: Optional[int] = None) -> LearningRateSchedule:
     """The schedule of ``train_image_classifier.py``'s ``_configure_learning_rate``.
 
-    ``decay_steps = int(num_samples_per_epoch / batch_size * num_epochs_per_decay)``; exponential
+    ``decay_steps = int(num_samples_per_epoch * num_epochs_per_decay / batch_size)``; exponential
     decay is staircase. ``cosine`` (not in the script) decays over ``total_steps`` when given.
 
     Args:
@@ -299,7 +299,7 @@ def configure_learning_rate(decay_type: str, learning_rate: float, num_samples_p
                          f"choose from {', '.join(DECAY_TYPES)}")
     if batch_size <= 0:
         raise ValueError(f"--batch_size must be positive, got {batch_size}")
-    decay_steps = int(num_samples_per_epoch / batch_size * num_epochs_per_decay)
+    decay_steps = int(num_samples_per_epoch * num_epochs_per_decay / batch_size)
     if decay_type == "cosine" and total_steps:
         decay_steps = total_steps
     return LearningRateSchedule(decay_type, learning_rate, max(decay_steps, 1), learning_rate_decay_factor,
