@@ -79,7 +79,11 @@ def iter_fields(buf, start: int, end: int, path=None, what: str = "message") -> 
         if field == 0:
             raise CheckpointError(path, f"bad {what}: field number 0")
         if wire == VARINT:
-            value, pos = read_varint(buf, pos, end, path)
+            if pos < end and buf[pos] < 0x80:           # one-byte value, inline (no tuple)
+                value = buf[pos]
+                pos += 1
+            else:
+                value, pos = read_varint(buf, pos, end, path)
         elif wire == FIXED32:
             if pos + 4 > end:
                 raise CheckpointError(path, f"bad {what}: truncated fixed32 field {field}")
@@ -91,7 +95,11 @@ def iter_fields(buf, start: int, end: int, path=None, what: str = "message") -> 
             value = int.from_bytes(buf[pos:pos + 8], "little")
             pos += 8
         elif wire == LENGTH:
-            size, pos = read_varint(buf, pos, end, path)
+            if pos < end and buf[pos] < 0x80:
+                size = buf[pos]
+                pos += 1
+            else:
+                size, pos = read_varint(buf, pos, end, path)
             if size > end - pos:
                 raise CheckpointError(path, f"bad {what}: field {field} length {size} runs past the end")
             value = (pos, pos + size)
