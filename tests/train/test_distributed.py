@@ -1,16 +1,19 @@
-"""``torchslim train`` under torchrun: two CPU processes (gloo on the loopback), DDP, one writer."""
+"""Distributed training on CPU: ``torchslim train`` under torchrun (2 gloo processes, DDP, one writer)."""
 
 from __future__ import annotations
 
 import json
+import math
+import multiprocessing
 import os
 import subprocess
 import sys
 
 import numpy as np
+import torch
 
 from torchslim import checkpoint
-from torchslim.train import run_dir
+from torchslim.train import learning, run_dir
 
 WORKER = os.path.join(os.path.dirname(__file__), "_ddp_worker.py")
 
@@ -49,3 +52,38 @@ def test_two_processes_train_in_step_and_only_rank_0_writes(tmp_path):
     tensors, meta = run_dir.read_train_state(run_dir.train_state_path(str(train_dir / "model.ckpt-6")))
     assert meta["global_step"] == 6
     assert not np.array_equal(tensors["rng/rank0/torch"].numpy(), tensors["rng/rank1/torch"].numpy())
+
+
+def _nan_on_rank_1(rank, store, results):
+    """One train step of a 2-process gloo group in which only rank 1's loss is nan."""
+    torch.distributed.init_process_group("gloo", init_method=f"file://{store}", rank=rank, world_size=2)
+    try:
+        weights = torch.nn.Parameter(torch.ones(3))
+        train_op = learning.create_train_op(lambda: (weights * (math.nan if rank else 1.0)).sum(),
+                                            torch.optim.SGD([weights], lr=0.1))
+        try:
+            train_op()
+            results.put((rank, "stepped"))
+        except learning.NonFiniteLossError as exc:
+            results.put((rank, str(exc)))
+    finally:
+        torch.distributed.destroy_process_group()
+
+
+def test_a_non_finite_loss_on_one_rank_stops_every_rank(tmp_path):
+    # Were rank 0 to step on alone, a DDP run would wait for ever in the next gradient all-reduce.
+    torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.1)  # torch.optim's first use imports dynamo: once
+    context = multiprocessing.get_context("fork")  # the test process's imports, no new interpreter
+    results = context.Queue()
+    workers = [context.Process(target=_nan_on_rank_1, args=(rank, tmp_path / "store", results)) for rank in (0, 1)]
+    for worker in workers:
+        worker.start()
+    try:
+        outcome = dict(results.get(timeout=120) for _ in workers)
+    finally:
+        for worker in workers:
+            worker.join(10)
+            if worker.is_alive():
+                worker.kill()
+    assert outcome[1].startswith("LossTensor is inf or nan: loss = nan at global step 0")
+    assert outcome[0].startswith("LossTensor is inf or nan: on another process at global step 0")

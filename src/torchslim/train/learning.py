@@ -215,9 +215,13 @@ class TrainOp:
         if not isinstance(loss, torch.Tensor) or loss.numel() != 1:
             raise TypeError("create_train_op: total_loss must return a scalar tensor, "
                             f"got {type(loss).__name__} {getattr(loss, 'shape', '')}")
-        if self.check_numerics and not bool(torch.isfinite(loss.detach()).all()):
-            raise NonFiniteLossError(f"LossTensor is inf or nan: loss = {float(loss.detach())} at global step "
-                                     f"{self.step} (the step was not applied)")
+        if not self.check_numerics:
+            return
+        here, everywhere = _finite_here_and_on_every_rank(loss.detach())
+        if not everywhere:
+            where = "on another process" if here else f"loss = {float(loss.detach())}"
+            raise NonFiniteLossError(f"LossTensor is inf or nan: {where} at global step {self.step} "
+                                     "(the step was not applied)")
 
     def _backward(self, loss: torch.Tensor) -> None:
         if self.grad_scaler is not None:
@@ -261,6 +265,19 @@ class TrainOp:
             with torch.no_grad():
                 for buf, value in saved:
                     buf.copy_(value)
+
+
+def _finite_here_and_on_every_rank(loss: torch.Tensor) -> Tuple[bool, bool]:
+    """Whether the loss is finite in this process, and in every process of a ``torch.distributed`` run.
+
+    All ranks must stop together: a rank that stopped alone would leave the others waiting in the
+    gradient all-reduce for ever.
+    """
+    finite = torch.isfinite(loss).all().to(torch.int32).reshape(1)
+    here = bool(finite.item())
+    if _distributed() and torch.distributed.get_world_size() > 1:
+        torch.distributed.all_reduce(finite, op=torch.distributed.ReduceOp.MIN)
+    return here, bool(finite.item())
 
 
 def _resolve_variables(optimizer: torch.optim.Optimizer, variables_to_train: Optional[Sequence[Any]],
