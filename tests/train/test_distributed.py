@@ -54,6 +54,26 @@ def test_two_processes_train_in_step_and_only_rank_0_writes(tmp_path):
     assert not np.array_equal(tensors["rng/rank0/torch"].numpy(), tensors["rng/rank1/torch"].numpy())
 
 
+def _in_two_forked_ranks(target, store, *args):
+    """Runs ``target(rank, store, *args, results)`` in 2 forked processes; returns ``{rank: what it put}``.
+
+    Forking keeps the test process's imports (no new interpreter); the ranks meet through a file store.
+    """
+    torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.1)  # torch.optim's first use imports dynamo: once
+    context = multiprocessing.get_context("fork")
+    results = context.Queue()
+    workers = [context.Process(target=target, args=(rank, store, *args, results)) for rank in (0, 1)]
+    for worker in workers:
+        worker.start()
+    try:
+        return dict(results.get(timeout=120) for _ in workers)
+    finally:
+        for worker in workers:
+            worker.join(10)
+            if worker.is_alive():
+                worker.kill()
+
+
 def _nan_on_rank_1(rank, store, results):
     """One train step of a 2-process gloo group in which only rank 1's loss is nan."""
     torch.distributed.init_process_group("gloo", init_method=f"file://{store}", rank=rank, world_size=2)
@@ -72,18 +92,34 @@ def _nan_on_rank_1(rank, store, results):
 
 def test_a_non_finite_loss_on_one_rank_stops_every_rank(tmp_path):
     # Were rank 0 to step on alone, a DDP run would wait for ever in the next gradient all-reduce.
-    torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.1)  # torch.optim's first use imports dynamo: once
-    context = multiprocessing.get_context("fork")  # the test process's imports, no new interpreter
-    results = context.Queue()
-    workers = [context.Process(target=_nan_on_rank_1, args=(rank, tmp_path / "store", results)) for rank in (0, 1)]
-    for worker in workers:
-        worker.start()
-    try:
-        outcome = dict(results.get(timeout=120) for _ in workers)
-    finally:
-        for worker in workers:
-            worker.join(10)
-            if worker.is_alive():
-                worker.kill()
+    outcome = _in_two_forked_ranks(_nan_on_rank_1, tmp_path / "store")
     assert outcome[1].startswith("LossTensor is inf or nan: loss = nan at global step 0")
     assert outcome[0].startswith("LossTensor is inf or nan: on another process at global step 0")
+
+
+def _save_then_restore(rank, store, logdir, results):
+    """Rank ``rank`` of 2: checkpoint, draw, restore, draw again."""
+    import torchslim as slim
+
+    torch.distributed.init_process_group("gloo", init_method=f"file://{store}", rank=rank, world_size=2)
+    try:
+        torch.manual_seed(0)
+        model = slim.Model(lambda x: slim.fully_connected(x, 2)).build(torch.zeros(1, 3))
+        optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+        torch.manual_seed(100 + rank)  # each rank its own augmentation stream
+        run_dir.save(str(logdir), model, optimizer, step=7)
+        after_save = torch.rand(4).tolist()
+        torch.rand(10)  # the stream moves on
+        restored = run_dir.restore_latest(str(logdir), model, optimizer)
+        results.put((rank, (after_save, torch.rand(4).tolist(), restored["global_step"])))
+    finally:
+        torch.distributed.destroy_process_group()
+
+
+def test_each_rank_resumes_its_own_random_stream(tmp_path):
+    outcome = _in_two_forked_ranks(_save_then_restore, tmp_path / "store", tmp_path / "run")
+    for rank in (0, 1):
+        after_save, after_restore, step = outcome[rank]
+        assert after_restore == after_save and step == 7
+    assert outcome[0][0] != outcome[1][0]
+    assert os.listdir(tmp_path / "run").count("model.ckpt-7.train_state.safetensors") == 1
