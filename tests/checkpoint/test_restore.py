@@ -348,7 +348,7 @@ def test_fn_argument_checks_follow_tf_slim(saved, tmp_path, caplog):
     source, prefix = saved
     with pytest.raises(ValueError, match="var_list cannot be empty"):
         assign_from_checkpoint_fn(prefix, [])
-    with pytest.raises(TypeError, match="expected a SlimVariable"):
+    with pytest.raises(TypeError, match=r"var_list\[0\]: expected a SlimVariable"):
         assign_from_checkpoint_fn(prefix, [source.variable("net/conv1/weights").tensor])
     elsewhere = _renamed_checkpoint(source, tmp_path / "renamed.ckpt")
     with caplog.at_level(logging.WARNING, logger="torchslim.checkpoint"):

@@ -171,18 +171,18 @@ def _model_targets(model, include, exclude, var_map: VarMap) -> tuple[list[_Targ
 def _var_list_targets(var_list: VarList) -> list[_Target]:
     """Targets from TF-Slim's ``var_list``: a list of variables or ``{checkpoint name: variable}``."""
     if isinstance(var_list, Mapping):
-        pairs = list(var_list.items())
+        entries = [(f"var_list[{key!r}]", key, var) for key, var in var_list.items()]
     elif isinstance(var_list, (list, tuple)):
-        pairs = [(getattr(v, "name", None), v) for v in var_list]
+        entries = [(f"var_list[{i}]", getattr(var, "name", None), var) for i, var in enumerate(var_list)]
     else:
         raise TypeError(f"var_list must be a list of variables or a dict {{checkpoint name: variable}}, "
                         f"got {type(var_list).__name__}")
     targets = []
-    for key, var in pairs:
-        if isinstance(var, (list, tuple)) and len(var) == 1:
+    for label, key, var in entries:
+        if isinstance(var, (list, tuple)) and len(var) == 1:      # TF-Slim allows [variable]
             var = var[0]
         if not isinstance(var, SlimVariable):
-            raise TypeError(f"var_list entry {key!r}: expected a SlimVariable (from model.tf_variables() or "
+            raise TypeError(f"{label}: expected a SlimVariable (from model.tf_variables() or "
                             f"slim.get_model_variables(model=...)), got {type(var).__name__}")
         targets.append(_Target(var.name, key, var))
     return targets
@@ -361,7 +361,8 @@ def assign_from_checkpoint(model, path: "str | os.PathLike[str]", include: Optio
     moving statistics) under the ``include`` scopes and not under the ``exclude`` scopes is
     restored from the checkpoint tensor of the same name (or the name ``var_map`` gives it).
     Shapes and dtypes are checked and every value is read before anything is assigned, so a
-    restore that fails leaves the model as it was. Values are converted to the variable's dtype
+    restore that fails leaves the model as it was (at the cost of holding one copy of the restored
+    values in memory until they are assigned). Values are converted to the variable's dtype
     (float64 into float32, float32 into bfloat16, int64 into int32 when the values fit...) and
     to PyTorch's layout (HWIO kernels to OIHW).
 
