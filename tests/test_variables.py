@@ -157,17 +157,69 @@ def test_counters_restart_at_every_call():
 
 
 def test_variable_scope_object_reentry_and_original_name_scope():
+    seen = []
+
     def fn(x):
         with slim.variable_scope("outer") as outer:
             slim.conv2d(x, 2, 1)
         with slim.variable_scope(outer, reuse=True) as again:
-            assert again.name == "outer"
+            assert again.name == "outer" and again.original_name_scope == "outer/"
             slim.conv2d(x, 2, 1)
+            # TF opens name_scope("outer") again: ops inside are under outer_1/
+            slim.max_pool2d(x, [1, 1], outputs_collections="c")
         assert outer.original_name_scope == "outer/"
         with slim.variable_scope("outer", reuse=True) as third:
-            assert third.original_name_scope == "outer_1/"
+            seen.append(third.original_name_scope)
+            slim.max_pool2d(x, [1, 1], outputs_collections="c")
+        seen.append(list(slim.utils.convert_collection_to_dict("c")))
 
     assert names(run(fn, X)) == ["outer/Conv/weights", "outer/Conv/biases"]
+    assert seen == ["outer_2/", ["outer_1/MaxPool2D", "outer_2/MaxPool2D"]]
+
+
+def test_a_reentered_scope_object_keeps_its_own_reuse():
+    # TF: VariableScope(name_or_scope.reuse if not reuse else reuse): neither the enclosing scope's
+    # reuse nor None replaces the reuse the scope object was made with
+    def fn(x):
+        with slim.variable_scope("a"):
+            first = slim.variable("v", shape=[1])
+        with slim.variable_scope("a", reuse=True) as shared:
+            pass
+        with slim.variable_scope("b") as fresh:
+            pass
+        with slim.variable_scope(shared):
+            again = slim.variable("v", shape=[1])
+        with slim.variable_scope("outer", reuse=True):
+            with slim.variable_scope(fresh):
+                slim.variable("w", shape=[1])  # created: "b" does not inherit "outer"'s reuse
+        return first, again
+
+    model = slim.Model(fn)
+    first, again = model(X)
+    assert again is first and names(model) == ["a/v", "b/w"]
+
+
+def test_reuse_is_inherited_with_or():
+    # TF: reuse = reuse or parent.reuse, so AUTO_REUSE under a reuse=True parent still creates
+    def fn(x):
+        with slim.variable_scope("p"):
+            slim.variable("old", shape=[1])
+        with slim.variable_scope("p", reuse=True):
+            slim.variable("old", shape=[1])
+            with slim.variable_scope("q", reuse=slim.AUTO_REUSE) as q:
+                assert q.reuse is slim.AUTO_REUSE
+                slim.variable("new", shape=[1])
+            with slim.variable_scope("r", reuse=False) as r:
+                assert r.reuse is True
+
+    assert names(run(fn, X)) == ["p/old", "p/q/new"]
+
+
+def test_reuse_without_a_name_is_an_error():
+    with pytest.raises(ValueError, match="reuse=True cannot be used without a name_or_scope"):
+        run(lambda x: slim.conv2d(x, 2, 1, reuse=True), X)
+    with pytest.raises(ValueError, match="reuse=True cannot be used without a name_or_scope"):
+        run(lambda x: slim.batch_norm(x, reuse=slim.AUTO_REUSE), X)
 
 
 def test_auto_reuse_creates_then_shares():

@@ -322,6 +322,33 @@ def _scope_label(name_or_scope, default_name: Optional[str]) -> Optional[str]:
     return name_or_scope if name_or_scope is not None else default_name
 
 
+def _new_scope(state: CallState, name_or_scope, default_name: Optional[str], reuse) -> Tuple[VariableScope, str]:
+    """The scope ``variable_scope`` enters and the name scope its ops get, by TF's rules.
+
+    A :class:`VariableScope` is re-entered with its own name, ``original_name_scope`` and reuse
+    (``reuse`` overrides it; the enclosing scope's is not inherited), under a new name scope made
+    unique from its last name component. A name extends the enclosing scope and inherits its reuse
+    (``reuse or parent.reuse``). A default name is made unique in the enclosing scope and cannot be
+    reused.
+    """
+    parent = state.scope
+    if isinstance(name_or_scope, VariableScope):
+        current = state.unique_name(_join(state.name_scope, name_or_scope.name.rpartition("/")[2]))
+        scope = VariableScope(name_or_scope.name, reuse or name_or_scope.reuse, name_or_scope.original_name_scope)
+        return scope, current
+    if name_or_scope is None:
+        if default_name is None:
+            raise ValueError("If default_name is None then name_or_scope is required")
+        if reuse:
+            raise ValueError(f"reuse=True cannot be used without a name_or_scope (default name {default_name!r})")
+        local = _unique_default_name(state, default_name)
+        current = state.unique_name(_join(state.name_scope, default_name))  # TF: name_scope(default_name)
+    else:
+        local = name_or_scope
+        current = state.unique_name(_join(state.name_scope, local))
+    return VariableScope(_join(parent.name, local), reuse or parent.reuse or None, current + "/"), current
+
+
 def _unique_default_name(state: CallState, prefix: str) -> str:
     base = _join(state.scope.name, prefix)
     if state.scope_counts.get(base, 0) == 0:
@@ -393,49 +420,33 @@ def variable_scope(
 
     A given name is used as is; with ``name_or_scope=None`` the ``default_name`` is made unique
     within the enclosing scope (``Conv``, ``Conv_1``, ...). Counters of sub-scopes restart when a
-    named scope is left, so re-entering a scope with ``reuse=True`` finds the same names.
+    named scope is left, so re-entering a scope with ``reuse=True`` finds the same names. Each
+    entry also opens a name scope, made unique in the call (``outer``, ``outer_1``), as TF does.
 
     Args:
       name_or_scope: a name, a :class:`VariableScope` to re-enter, or None.
       default_name: the name to uniquify when ``name_or_scope`` is None.
       values: ignored (TF graph argument).
       reuse: True to share existing variables (inherited by sub-scopes), ``AUTO_REUSE`` to create
-        or share, None to inherit.
+        or share, None to inherit (a re-entered :class:`VariableScope` keeps its own reuse).
       **unused_tf_kwargs: TF arguments with no meaning here (initializer, custom_getter, ...).
 
     Yields:
       The new :class:`VariableScope`.
 
     Raises:
-      ValueError: if both ``name_or_scope`` and ``default_name`` are None.
+      ValueError: if both ``name_or_scope`` and ``default_name`` are None, or ``reuse`` is set
+        without ``name_or_scope``.
     """
     del values
     state = current_call(f"variable_scope {_scope_label(name_or_scope, default_name)!r}")
-    parent = state.scope
-    if isinstance(name_or_scope, VariableScope):
-        new_name = name_or_scope.name
-        ns = name_or_scope.original_name_scope
-    else:
-        if name_or_scope is None:
-            if default_name is None:
-                raise ValueError("If default_name is None then name_or_scope is required")
-            local = _unique_default_name(state, default_name)
-        else:
-            local = name_or_scope
-        new_name = _join(parent.name, local)
-        ns = state.unique_name(_join(state.name_scope, local)) + "/"
-    if reuse is True or parent.reuse is True:
-        new_reuse = True
-    elif reuse is AUTO_REUSE or parent.reuse is AUTO_REUSE:
-        new_reuse = AUTO_REUSE
-    else:
-        new_reuse = None
-    scope = VariableScope(new_name, new_reuse, ns)
+    scope, current_ns = _new_scope(state, name_or_scope, default_name, reuse)
+    new_name = scope.name
     log_start = len(state.scope_log)
     _open_scope(state, new_name)
     saved_counts = dict(state.scope_counts) if isinstance(name_or_scope, VariableScope) else None
     old_scope, old_ns = state.scope, state.name_scope
-    state.scope, state.name_scope = scope, ns[:-1]
+    state.scope, state.name_scope = scope, current_ns
     try:
         yield scope
     finally:
