@@ -68,7 +68,15 @@ def add_loss(loss: torch.Tensor, loss_collection: Optional[str] = GraphKeys.LOSS
 
 
 def get_losses(scope: Optional[str] = None, loss_collection: str = GraphKeys.LOSSES) -> List[torch.Tensor]:
-    """The losses collected so far (in the model call, or pending outside one)."""
+    """The losses collected so far (in the model call, or pending outside one).
+
+    Args:
+      scope: accepted and ignored: eager losses have no op names to filter on.
+      loss_collection: the collection (outside a model function only ``LOSSES`` is kept).
+
+    Returns:
+      A new list of loss tensors.
+    """
     del scope
     return list(_collection(loss_collection))
 
