@@ -111,6 +111,16 @@ def test_inspect_errors_name_the_file_and_never_show_a_traceback(tmp_path, v2, c
     assert status == 1 and "bad.safetensors" in err
 
 
+def test_a_dtype_numpy_cannot_hold_is_an_error_not_a_traceback(tmp_path, capsys):
+    import torch
+    from safetensors.torch import save_file
+
+    save_file({"f8": torch.zeros(3, dtype=torch.float8_e4m3fn)}, str(tmp_path / "f8.safetensors"))
+    status, _, err = run(capsys, "inspect", str(tmp_path / "f8.safetensors"), "--stats")
+    assert status == 1 and err.strip() == (f"torchslim inspect: {tmp_path / 'f8.safetensors'}: tensor 'f8': "
+                                           "dtype F8_E4M3 has no numpy or TF checkpoint equivalent")
+
+
 def test_usage_errors_exit_2(capsys):
     with pytest.raises(SystemExit) as info:
         main(["inspect"])

@@ -48,9 +48,12 @@ class SafetensorsReader:
         try:
             with safe_open(self.path, framework="pt") as handle:
                 self._infos = {}
+                self._unsupported: dict[str, str] = {}
                 for name in sorted(handle.keys()):
                     part = handle.get_slice(name)
                     dtype = _ST_DTYPES.get(part.get_dtype(), 0)
+                    if not dtype:
+                        self._unsupported[name] = part.get_dtype()
                     self._infos[name] = TensorInfo(name, dtype, tuple(part.get_shape()))
         except (_safetensors_error(), OSError) as exc:
             raise CheckpointError(self.path, f"not a readable safetensors file: {exc}") from None
@@ -70,6 +73,10 @@ class SafetensorsReader:
     def _read(self, names: list[str]) -> dict[str, np.ndarray]:
         import torch
         from safetensors import safe_open
+        unsupported = [n for n in names if n in self._unsupported]
+        if unsupported:
+            raise CheckpointError(self.path, f"tensor {unsupported[0]!r}: dtype {self._unsupported[unsupported[0]]} "
+                                  "has no numpy or TF checkpoint equivalent")
         out = {}
         try:
             with safe_open(self.path, framework="pt") as handle:
