@@ -81,7 +81,8 @@ def save_checkpoint(model, path: "str | os.PathLike[str]", global_step: Optional
         raise ValueError("the model has no variables yet: build it (model.build(example_inputs)) before saving")
     prefix = _with_step(os.fspath(path), global_step)
     if os.path.isdir(prefix):
-        raise ValueError(f"{prefix} is a directory; give a checkpoint prefix such as {os.path.join(prefix, 'model.ckpt')}")
+        raise ValueError(f"{prefix} is a directory; give a checkpoint prefix such as "
+                         f"{os.path.join(prefix, 'model.ckpt')}")
     tensors = model_tensors(model)
     if global_step is not None and "global_step" not in tensors:
         tensors["global_step"] = np.asarray(int(global_step), dtype=np.int64)
