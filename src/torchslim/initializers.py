@@ -56,10 +56,18 @@ def _check_float(dtype: torch.dtype, what: str) -> None:
 
 
 def _truncated_normal(shape, mean, stddev, dtype, gen) -> torch.Tensor:
-    """Normal values re-drawn outside two standard deviations (TF's truncated_normal)."""
-    out = torch.empty(tuple(shape), dtype=torch.float32)
-    torch.nn.init.trunc_normal_(out, mean=0.0, std=1.0, a=-2.0, b=2.0, generator=gen)
-    return (out * stddev + mean).to(dtype)
+    """Normal values re-drawn outside two standard deviations (TF's truncated_normal).
+
+    Only the ~4.6% of values that fall outside are drawn again, round after round, which is
+    several times faster than ``torch.nn.init.trunc_normal_``'s inverse-CDF transform.
+    """
+    out = torch.randn(int(np.prod(shape, dtype=np.int64)), generator=gen)
+    outside = (out.abs() > 2.0).nonzero().squeeze(1)
+    while outside.numel():
+        redrawn = torch.randn(outside.numel(), generator=gen)
+        out[outside] = redrawn
+        outside = outside[redrawn.abs() > 2.0]
+    return (out.view(tuple(shape)) * stddev + mean).to(dtype)
 
 
 def _fans(shape: Sequence[int]) -> Tuple[float, float]:
