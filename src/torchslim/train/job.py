@@ -327,6 +327,8 @@ _QUIET = False
 
 
 def _say(message: str) -> None:
+    """Prints ``message`` (unless quiet) and records it in ``train.log``."""
+    log.info(message)
     if not _QUIET:
         print(message, flush=True)
 

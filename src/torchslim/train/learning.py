@@ -501,6 +501,7 @@ def train(train_op: TrainOp, logdir: Optional[str], *,
     saving = logdir is not None and saver is not None and model is not None
     restored = None
     if saving:
+        _run_dir.remove_incomplete(logdir)  # what a killed run left
         restored = _run_dir.restore_latest(logdir, model, train_op.optimizer, train_op.global_step)
     if restored is None and init_fn is not None:
         init_fn(model)

@@ -16,7 +16,6 @@ writes, and a barrier holds the others until the files are complete.
 from __future__ import annotations
 
 import contextlib
-import glob
 import json
 import logging
 import os
@@ -30,7 +29,7 @@ from torchslim.checkpoint.state import atomic_write_bytes
 
 __all__ = ["CHECKPOINT_BASENAME", "checkpoint_prefix", "save", "restore_latest", "restore_model",
            "resolve_checkpoint_path", "train_state_path", "step_from_prefix", "read_train_state",
-           "write_train_state", "gather_rank_rng_states"]
+           "write_train_state", "gather_rank_rng_states", "remove_incomplete"]
 
 log = logging.getLogger("torchslim.train")
 
@@ -57,6 +56,11 @@ def step_from_prefix(prefix: str) -> Optional[int]:
 
 def _distributed() -> bool:
     return torch.distributed.is_available() and torch.distributed.is_initialized()
+
+
+def _writer() -> bool:
+    """Whether this process writes the run directory (rank 0, or the only process)."""
+    return not _distributed() or torch.distributed.get_rank() == 0
 
 
 def _barrier() -> None:
@@ -156,7 +160,7 @@ def save(logdir: str, model, optimizer: Optional[torch.optim.Optimizer], step: i
     rank_rng = gather_rank_rng_states()  # also the first barrier: every rank has finished the step
     prefix = None
     try:
-        if not _distributed() or torch.distributed.get_rank() == 0:
+        if _writer():
             prefix = _write(logdir, model, optimizer, step, max_to_keep, extra, rank_rng)
     finally:
         _barrier()
@@ -170,19 +174,43 @@ def _write(logdir, model, optimizer, step, max_to_keep, extra, rank_rng) -> str:
     _ckpt.save_checkpoint(model, os.path.join(logdir, CHECKPOINT_BASENAME), global_step=step, update_state=False)
     # The state file takes paths relative to its directory (or absolute), not to the working directory.
     _ckpt.update_checkpoint_state(logdir, os.path.abspath(prefix), max_to_keep=max_to_keep or None)
-    _remove_orphan_train_states(logdir)
+    remove_incomplete(logdir)  # the train states of deleted checkpoints, and remnants of killed runs
     log.info("saved checkpoint %s", prefix)
     return prefix
 
 
-def _remove_orphan_train_states(logdir: str) -> None:
-    """Deletes train-state files whose checkpoint is gone (dropped by ``max_to_keep``, or a killed save)."""
-    pattern = os.path.join(glob.escape(logdir), f"{CHECKPOINT_BASENAME}-*{TRAIN_STATE_SUFFIX}")
-    for path in glob.glob(pattern):
-        prefix = path[:-len(TRAIN_STATE_SUFFIX)]
-        if not os.path.exists(prefix + ".index"):
+def remove_incomplete(logdir: str) -> List[str]:
+    """Deletes what an interrupted save or clean-up left in a run directory; returns the paths removed.
+
+    A checkpoint is complete when its ``.index`` exists (written last, deleted first), so data files
+    and train-state files without one are remnants, and so are the temporary files of atomic writes
+    that never finished (``model.ckpt-*.tmp``, ``checkpoint.*.tmp``). Complete checkpoints are kept,
+    listed in the state file or not. Call it when no save is running; under ``torch.distributed``
+    only rank 0 (the writer) removes anything.
+    """
+    if not os.path.isdir(logdir) or not _writer():
+        return []
+    removed = []
+    for name in sorted(os.listdir(logdir)):
+        if _is_remnant(logdir, name):
             with contextlib.suppress(FileNotFoundError):
-                os.unlink(path)
+                os.unlink(os.path.join(logdir, name))
+                removed.append(os.path.join(logdir, name))
+    if removed:
+        log.info("removed what an interrupted save left: %s", ", ".join(os.path.basename(p) for p in removed))
+    return removed
+
+
+def _is_remnant(logdir: str, name: str) -> bool:
+    if not name.startswith((f"{CHECKPOINT_BASENAME}-", "checkpoint.", "run_config.json.")):
+        return False
+    if name.endswith(".tmp"):
+        return True
+    for marker in (TRAIN_STATE_SUFFIX, ".data-"):
+        if marker in name and name.startswith(f"{CHECKPOINT_BASENAME}-"):
+            prefix = name[:name.index(marker)]
+            return not os.path.exists(os.path.join(logdir, prefix + ".index"))
+    return False
 
 
 # ----------------------------------------------------------------------------------------------
