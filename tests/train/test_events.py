@@ -43,6 +43,9 @@ def test_reader_names_the_file_on_a_corrupt_record(tmp_path):
     open(path, "wb").write(bytes(data[:-3]))
     with pytest.raises(ValueError, match="truncated record"):
         events.read_events(path)
+    # A writer killed mid-record: the complete records still read, as in TensorBoard.
+    assert [e.file_version for e in events.read_events(path, allow_cut_tail=True)] == ["brain.Event:2"]
+    assert events.scalars(str(tmp_path), "x") == []
 
 
 def test_closed_writer_refuses_to_write(tmp_path):

@@ -111,8 +111,13 @@ class Event:
     values: Dict[str, float] = field(default_factory=dict)
 
 
-def iter_records(path: str) -> Iterator[bytes]:
+def iter_records(path: str, allow_cut_tail: bool = False) -> Iterator[bytes]:
     """The records of a TFRecord file, CRCs checked.
+
+    Args:
+      path: the file.
+      allow_cut_tail: stop quietly at a last record cut short (a writer killed mid-write), as
+        TensorBoard does, instead of raising.
 
     Raises:
       ValueError: naming the file and offset on a truncated record or a CRC mismatch.
@@ -122,6 +127,8 @@ def iter_records(path: str) -> Iterator[bytes]:
     pos = 0
     while pos < len(data):
         if pos + 12 > len(data):
+            if allow_cut_tail:
+                return
             raise ValueError(f"{path}: truncated record header at byte {pos}")
         header = data[pos:pos + 8]
         (length,) = struct.unpack("<Q", header)
@@ -130,6 +137,8 @@ def iter_records(path: str) -> Iterator[bytes]:
             raise ValueError(f"{path}: bad length CRC at byte {pos}")
         end = pos + 12 + length
         if end + 4 > len(data):
+            if allow_cut_tail:
+                return
             raise ValueError(f"{path}: truncated record at byte {pos}")
         payload = data[pos + 12:end]
         if struct.unpack("<I", data[end:end + 4])[0] != masked_crc32c(payload):
@@ -169,17 +178,20 @@ def decode_event(buf: bytes, path: str = "<event>") -> Event:
     return event
 
 
-def read_events(path: str) -> List[Event]:
-    """Every event of an event file, in order."""
-    return [decode_event(record, path) for record in iter_records(path)]
+def read_events(path: str, allow_cut_tail: bool = False) -> List[Event]:
+    """Every event of an event file, in order (``allow_cut_tail``: as :func:`iter_records`)."""
+    return [decode_event(record, path) for record in iter_records(path, allow_cut_tail)]
 
 
 def scalars(logdir: str, tag: str) -> List[tuple]:
-    """``[(step, value)]`` of one tag over every event file in ``logdir`` (file order, then event order)."""
+    """``[(step, value)]`` of one tag over every event file in ``logdir`` (file order, then event order).
+
+    A last record cut short by a killed writer is skipped, as TensorBoard does.
+    """
     out = []
     for name in sorted(os.listdir(logdir)):
         if name.startswith("events.out.tfevents."):
-            for event in read_events(os.path.join(logdir, name)):
+            for event in read_events(os.path.join(logdir, name), allow_cut_tail=True):
                 if tag in event.values:
                     out.append((event.step, event.values[tag]))
     return out
