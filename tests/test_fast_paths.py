@@ -10,6 +10,7 @@ import functools
 
 import pytest
 import torch
+import torch.nn.functional as F
 
 import torchslim as slim
 from torchslim.layers import normalization
@@ -215,3 +216,41 @@ def test_batch_norm_folding_switch(monkeypatch):
         model(x)
     assert len(folds) == 4                              # folding again after the block
     torch.testing.assert_close(fast, plain, atol=TOL, rtol=0)
+
+
+@pytest.mark.parametrize("training", [True, False])
+def test_in_place_relu_keeps_outputs_and_gradients(training):
+    """Layers apply ReLU in place to the tensors they just made: values and gradients are the out-of-place ones."""
+    x = torch.randn(2, 7, 7, 3)
+
+    def fn(images):
+        net = slim.conv2d(images, 4, 3, normalizer_fn=slim.batch_norm, normalizer_params={"scale": True},
+                          scope="bn_conv", outputs_collections="ends")
+        net = slim.conv2d(net, 5, 1, scope="bias_conv")
+        net = slim.batch_norm(net, activation_fn=slim.nn.relu, scope="preact")
+        return net, slim.utils.convert_collection_to_dict("ends")
+
+    model = slim.Model(fn).build(x)
+    _randomize_bn(model)
+    model.train(training)
+    v = {name: var.tensor for name, var in model.tf_variables().items()}
+    ref_params = {name: t.detach().clone().requires_grad_(t.requires_grad) for name, t in v.items()}
+
+    def reference(images, p):
+        def bn(t, scope):
+            return F.batch_norm(t, p[f"{scope}/moving_mean"].clone(), p[f"{scope}/moving_variance"].clone(),
+                                p.get(f"{scope}/gamma"), p[f"{scope}/beta"], training, 0.001, 0.001)
+        h = F.conv2d(images.permute(0, 3, 1, 2), p["bn_conv/weights"], None, 1, 1)
+        conv1 = F.relu(bn(h, "bn_conv/BatchNorm"))
+        h = F.relu(F.conv2d(conv1, p["bias_conv/weights"], p["bias_conv/biases"]))
+        return F.relu(bn(h, "preact")).permute(0, 2, 3, 1), conv1.permute(0, 2, 3, 1)
+
+    out, ends = model(x)
+    expected, conv1 = reference(x, ref_params)
+    torch.testing.assert_close(out, expected, atol=TOL, rtol=0)
+    torch.testing.assert_close(ends["bn_conv"], conv1, atol=TOL, rtol=0)
+    out.square().sum().backward()
+    expected.square().sum().backward()
+    for name, t in v.items():
+        if t.requires_grad:
+            torch.testing.assert_close(t.grad, ref_params[name].grad, atol=TOL, rtol=1e-4, msg=name)

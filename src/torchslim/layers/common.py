@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, Callable, Dict, List, Optional, Union
 
 import torch
+import torch.nn.functional as F
 
 from torchslim import variables as _variables
 
@@ -50,11 +51,34 @@ def scope_label(scope: Optional[str], default_name: str) -> str:
     return f"{prefix}/{local}" if prefix else local
 
 
+# Activations with an in-place twin. A layer applies them in place to a tensor it has just made
+# (nobody else holds it; the ops before a ReLU do not need their output for backward), which saves
+# allocating and page-faulting one more output-sized tensor per layer.
+_IN_PLACE: Dict[Callable, Callable] = {torch.relu: torch.relu_, F.relu: torch.relu_,
+                                       F.relu6: lambda t: F.hardtanh_(t, 0.0, 6.0)}
+
+# Normalizers whose result is a new tensor (registered by their modules): an activation after them
+# may run in place.
+FRESH_OUTPUT_OPS: set = set()
+
+
+def activate_fresh(outputs: torch.Tensor, activation_fn: Optional[Callable]) -> torch.Tensor:
+    """``activation_fn(outputs)`` for a tensor the layer has just computed (ReLU and ReLU6 in place)."""
+    if activation_fn is None:
+        return outputs
+    in_place = _IN_PLACE.get(activation_fn)
+    return activation_fn(outputs) if in_place is None else in_place(outputs)
+
+
 def normalize_and_activate(outputs: torch.Tensor, normalizer_fn: Optional[Callable],
                            normalizer_params: Optional[dict], activation_fn: Optional[Callable]) -> torch.Tensor:
-    """Applies ``normalizer_fn(outputs, **normalizer_params)`` then ``activation_fn``."""
+    """Applies ``normalizer_fn(outputs, **normalizer_params)`` then ``activation_fn``.
+
+    ``outputs`` must be a tensor the layer has just made: the activation runs in place on it, or on
+    the normalizer's result when the normalizer is one of :data:`FRESH_OUTPUT_OPS`.
+    """
     if normalizer_fn is not None:
         outputs = normalizer_fn(outputs, **(normalizer_params or {}))
-    if activation_fn is not None:
-        outputs = activation_fn(outputs)
-    return outputs
+        if normalizer_fn not in FRESH_OUTPUT_OPS:
+            return outputs if activation_fn is None else activation_fn(outputs)
+    return activate_fresh(outputs, activation_fn)

@@ -19,7 +19,7 @@ import torch.nn.functional as F
 
 from torchslim import initializers, utils
 from torchslim.arg_scope import add_arg_scope, arg_scope_func_key, current_arg_scope
-from torchslim.layers.common import check_rank, scope_label, variable_collections
+from torchslim.layers.common import FRESH_OUTPUT_OPS, activate_fresh, check_rank, scope_label, variable_collections
 from torchslim.variables import GraphKeys, current_call, model_variable, variable_scope
 
 __all__ = ["batch_norm", "layer_norm", "resolve_is_training", "batch_norm_folding"]
@@ -117,8 +117,7 @@ def batch_norm(inputs: torch.Tensor, decay: float = 0.999, center: bool = True, 
                                       trainable)
         else:
             outputs = _batch_norm(inputs, params, channel_axis, decay, epsilon, training, update, unbiased)
-        if activation_fn is not None:
-            outputs = activation_fn(outputs)
+        outputs = activate_fresh(outputs, activation_fn)
         return utils.collect_named_outputs(outputs_collections, sc.name, outputs)
 
 
@@ -404,10 +403,9 @@ def conv_with_batch_norm(conv: Callable, x: torch.Tensor, weights: torch.Tensor,
             folded, bias = folded_weights(weights, params, epsilon)
             y = conv(x, folded, bias)
         outputs = y if channels_first else y.permute(0, *range(2, rank), 1)
-        activation_fn = get("activation_fn")
-        if activation_fn is not None:
-            outputs = activation_fn(outputs)
+        outputs = activate_fresh(outputs, get("activation_fn"))
         return utils.collect_named_outputs(get("outputs_collections"), sc.name, outputs)
 
 
 _BN_KEY = arg_scope_func_key(batch_norm)
+FRESH_OUTPUT_OPS.update((batch_norm, layer_norm))
