@@ -150,9 +150,8 @@ def add_train_parser(subparsers) -> argparse.ArgumentParser:
 
 def run_train(args: argparse.Namespace) -> int:
     """Runs ``torchslim train``; returns the exit status."""
-    from torchslim.train import job
-
     from torchslim.checkpoint import CheckpointError
+    from torchslim.train import job
     from torchslim.train.learning import NonFiniteLossError
 
     config = job.TrainConfig.from_namespace(args)
@@ -160,7 +159,7 @@ def run_train(args: argparse.Namespace) -> int:
         job.run(config)
     except NonFiniteLossError as exc:
         print(f"torchslim train: error: {exc}; lower --learning_rate or clip the gradients with "
-              "--clip_gradient_norm (the run directory keeps the last finite checkpoint)", file=sys.stderr)
+              "--clip_gradient_norm (the run directory keeps its last checkpoint)", file=sys.stderr)
         return 1
     except (ValueError, FileNotFoundError, ImportError, CheckpointError) as exc:
         print(f"torchslim train: error: {exc}", file=sys.stderr)
@@ -222,7 +221,7 @@ def run_eval(args: argparse.Namespace) -> int:
         config = _eval_config(args, directory)
         if config is None:
             raise FileNotFoundError(f"{directory}: no {job.RUN_CONFIG}; pass --model_name (and --num_classes, "
-                                    "--image_size) to say which net the checkpoint holds")
+                                    "--image_size, --channels) to say which net the checkpoint holds")
         device = args.device or ("cuda" if __import__("torch").cuda.is_available() else "cpu")
         metrics = evaluation.evaluate_checkpoint(prefix, config, args.batch_size, device, args.precision,
                                                  args.num_workers, args.dataset_dir, args.split)
