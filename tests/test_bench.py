@@ -25,12 +25,15 @@ SUMMARY_LINE = re.compile(r"^\d{4}-\d\d-\d\d [\d:.]+: (\S+) across (\d+) steps, 
 
 
 def tiny_net(images, num_classes=None, is_training=True, scope="tiny_net"):
-    """conv + batch norm + ReLU, global average pool, logits."""
+    """conv + batch norm + ReLU (an end point), global average pool, logits."""
     with slim.variable_scope(scope), slim.arg_scope([slim.batch_norm], is_training=is_training):
-        net = slim.conv2d(images, 4, 3, stride=2, normalizer_fn=slim.batch_norm, scope="conv1")
+        net = slim.conv2d(images, 4, 3, stride=2, normalizer_fn=slim.batch_norm, scope="conv1",
+                          outputs_collections="tiny_end_points")
         net = torch.mean(net, dim=(1, 2))
         logits = slim.fully_connected(net, num_classes, activation_fn=None, scope="logits")
-    return logits, {"logits": logits}
+    end_points = slim.utils.convert_collection_to_dict("tiny_end_points")
+    end_points["logits"] = logits
+    return logits, end_points
 
 
 tiny_net.default_image_size = 16
@@ -85,7 +88,7 @@ def test_command_json(capsys):
     status, out = _run(capsys, *TINY, "--num-batches", "3", "--burn-in", "1", "--json")
     assert status == 0, out
     result = json.loads(out)
-    assert result["network"] == NET and result["mode"] == "forward"
+    assert result["network"] == NET and result["mode"] == "forward" and result["end_points"] is False
     assert result["input_shape"] == [2, 12, 12, 3]
     assert len(result["durations"]) == 3
     assert result["mean_sec"] == pytest.approx(sum(result["durations"]) / 3)
@@ -96,10 +99,22 @@ def test_command_json(capsys):
 
 def test_forward_backward_mode(capsys):
     status, out = _run(capsys, *TINY, "--num-batches", "2", "--burn-in", "0", "--mode", "forward-backward",
-                       "--json")
+                       "--json", "--end-points")
     assert status == 0, out
     result = json.loads(out)
     assert result["mode"] == "forward-backward" and len(result["durations"]) == 2
+    assert result["end_points"] is True
+
+
+def test_steps_collect_end_points_only_when_asked(monkeypatch):
+    model, inputs = _small_model()
+    seen = []
+    monkeypatch.setattr(slim.utils, "convert_collection_to_dict",
+                        lambda name: seen.append(slim.utils.is_collecting_outputs()) or {})
+    bench.make_step(model, inputs)()
+    bench.make_step(model, inputs, end_points=True)()
+    bench.make_step(model, inputs, "forward-backward")()
+    assert seen == [False, True, False]
 
 
 def test_unknown_network_is_a_clear_error(capsys):
@@ -182,3 +197,4 @@ def test_peak_memory_sees_a_large_allocation():
     assert peak.kind.startswith("CPU peak RSS increase")
     if "lower bound" not in peak.kind:
         assert peak.bytes >= 48 * 2 ** 20
+

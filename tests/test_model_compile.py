@@ -79,8 +79,9 @@ def test_one_graph_per_call_signature():
     model.compile(backend=backend)
     counts = []
 
-    def call(x, training=False):
-        model.train(training)(x)
+    def call(x, training=False, collecting=True):
+        with slim.utils.collecting_outputs(collecting):
+            model.train(training)(x)
         counts.append(backend.graphs)
 
     with torch.no_grad():
@@ -88,10 +89,11 @@ def test_one_graph_per_call_signature():
         call(X + 1)                                 # same signature: compiled before
         call(X[:1])                                 # a new shape
         call(X)                                     # seen before
+        call(X, collecting=False)                   # no end points collected
         call(X, training=True)                      # training mode
     assert counts[0] > 0
     assert counts[1] == counts[0] and counts[3] == counts[2]
-    assert counts[0] < counts[2] < counts[4]
+    assert counts[0] < counts[2] < counts[4] < counts[5]
 
 
 def test_frozen_inference_matches_eager_and_recompiles_when_a_weight_changes():

@@ -137,3 +137,31 @@ def test_last_dimension():
         utils.last_dimension([4], min_rank=2)
     with pytest.raises(ValueError, match="last dimension shape must be known"):
         utils.last_dimension([4, None])
+
+
+def test_collecting_outputs_off_skips_the_collections_inside_the_block_only():
+    def fn():
+        utils.collect_named_outputs("end_points", "a1", T1)
+        with utils.collecting_outputs(False):
+            assert not utils.is_collecting_outputs()
+            assert utils.collect_named_outputs("end_points", "a2", T2) is T2
+        utils.collect_named_outputs("end_points", "a3", T3)
+        return list(utils.convert_collection_to_dict("end_points"))
+
+    assert in_model(fn) == ["a1", "a3"]
+    assert utils.is_collecting_outputs()
+
+
+def test_a_net_without_collections_returns_its_hand_made_end_points_and_the_same_logits():
+    from torchslim.nets import nets_factory
+
+    x = torch.rand(1, 32, 32, 3)
+    model = nets_factory.create("resnet_v2_18", num_classes=4).eval().build(x)
+    with torch.no_grad():
+        logits, end_points = model(x)
+        with utils.collecting_outputs(False):
+            lean_logits, lean_end_points = model(x)
+    assert len(end_points) > 20
+    assert set(lean_end_points) == {"global_pool", "resnet_v2_18/logits", "resnet_v2_18/spatial_squeeze",
+                                    "predictions"}
+    torch.testing.assert_close(lean_logits, logits, atol=0, rtol=0)

@@ -14,6 +14,10 @@ Modes: ``forward`` is inference (``model.eval()``, ``torch.inference_mode()``: b
 into the convolutions); ``forward-backward`` is a training-mode forward (batch statistics, moving
 averages updated), the loss ``0.5 * mean(logits ** 2)`` and its gradients to every parameter (the
 seed's ``tf.gradients(l2_loss, parameters)``), without an optimizer step.
+
+Like the seed's ``session.run(net)``, a step computes the logits only: the end points are not
+collected (``torchslim.utils.collecting_outputs(False)``), so each activation is freed once the
+next layer has read it; ``--end-points`` keeps them all alive until the step returns.
 """
 
 from __future__ import annotations
@@ -24,12 +28,14 @@ import math
 import os
 import resource
 import time
-from contextlib import nullcontext
+from contextlib import ExitStack, contextmanager, nullcontext
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
 
 import torch
+
+from torchslim.utils import collecting_outputs
 
 __all__ = ["PRECISIONS", "MODES", "BenchmarkResult", "time_run", "mean_sd", "PeakMemory", "autocast",
            "build_model", "make_step", "benchmark", "format_result"]
@@ -213,6 +219,14 @@ def build_model(name: str, batch_size: int, image_size: int = 0, num_classes: in
     return model, inputs
 
 
+@contextmanager
+def _contexts(*managers) -> Iterator[None]:
+    with ExitStack() as stack:
+        for manager in managers:
+            stack.enter_context(manager)
+        yield
+
+
 def _first_tensor(outputs: Any) -> torch.Tensor:
     """The logits of ``(logits, end_points)`` (or the output itself)."""
     if isinstance(outputs, (tuple, list)):
@@ -221,7 +235,8 @@ def _first_tensor(outputs: Any) -> torch.Tensor:
 
 
 def make_step(model: torch.nn.Module, inputs: torch.Tensor, mode: str = "forward", precision: str = "fp32",
-              optimizer: Optional[torch.optim.Optimizer] = None) -> Callable[[], torch.Tensor]:
+              optimizer: Optional[torch.optim.Optimizer] = None,
+              end_points: bool = False) -> Callable[[], torch.Tensor]:
     """One benchmark step of ``model`` on ``inputs`` (sets ``model.train()`` / ``model.eval()``).
 
     Args:
@@ -231,6 +246,9 @@ def make_step(model: torch.nn.Module, inputs: torch.Tensor, mode: str = "forward
         ``0.5 * mean(logits ** 2)`` and its gradients).
       precision: ``'fp32'``, ``'bf16'`` or ``'fp16'`` (autocast around the forward).
       optimizer: with ``'forward-backward'``, also ``optimizer.step()`` (a full training step).
+      end_points: collect the net's end points (every activation then stays alive until the
+        call returns). False computes the logits only, as the seed's ``session.run(net)``
+        (see :func:`torchslim.utils.collecting_outputs`).
 
     Returns:
       A function running one step and returning its output (the loss in training modes); on CUDA
@@ -242,7 +260,10 @@ def make_step(model: torch.nn.Module, inputs: torch.Tensor, mode: str = "forward
     if mode not in MODES:
         raise ValueError(f"unknown mode {mode!r}; choose from {', '.join(MODES)}")
     device = inputs.device
-    cast = lambda: autocast(device, precision)  # noqa: E731 (a fresh context per step)
+
+    def cast():  # fresh contexts for each step
+        return _contexts(autocast(device, precision), collecting_outputs(end_points))
+
     sync = torch.cuda.synchronize if device.type == "cuda" else (lambda: None)
     if mode == "forward":
         model.eval()
@@ -280,6 +301,7 @@ class BenchmarkResult:
     mode: str
     precision: str
     compiled: bool
+    end_points: bool
     device: str
     threads: int
     batch_size: int
@@ -297,7 +319,7 @@ class BenchmarkResult:
 
 def benchmark(name: str, batch_size: int = 32, num_batches: int = 100, mode: str = "forward",
               precision: str = "fp32", compile: bool = False, device: str = "cpu", image_size: int = 0,
-              num_classes: int = 1000, burn_in: int = 10,
+              num_classes: int = 1000, burn_in: int = 10, end_points: bool = False,
               log: Optional[Callable[[str], None]] = print) -> BenchmarkResult:
     """Builds net ``name`` and times ``burn_in + num_batches`` steps (see the module docstring).
 
@@ -313,6 +335,7 @@ def benchmark(name: str, batch_size: int = 32, num_batches: int = 100, mode: str
       device: ``'cpu'`` or ``'cuda'``.
       image_size: input height and width (0: the net's default).
       num_classes: logits width (0: no logits layer).
+      end_points: also collect the end points (see :func:`make_step`).
       log: where the seed's lines go (None: nowhere).
 
     Returns:
@@ -330,18 +353,19 @@ def benchmark(name: str, batch_size: int = 32, num_batches: int = 100, mode: str
     model, inputs = build_model(name, batch_size, image_size, num_classes, device)
     if compile:
         model.compile("inference" if mode == "forward" else "training")
-    step = make_step(model, inputs, mode, precision)
+    step = make_step(model, inputs, mode, precision, end_points=end_points)
     dev = inputs.device
     threads = torch.get_num_threads()
     if log is not None:
-        log("%s: %s, %s%s, %s (%d threads), input %s, %.1fM parameters" % (
-            name, mode, precision, ", compiled" if compile else "", dev, threads, list(inputs.shape),
-            sum(p.numel() for p in model.parameters()) / 1e6))
+        log("%s: %s, %s%s%s, %s (%d threads), input %s, %.1fM parameters" % (
+            name, mode, precision, ", compiled" if compile else "", ", end points" if end_points else "", dev,
+            threads, list(inputs.shape), sum(p.numel() for p in model.parameters()) / 1e6))
     with PeakMemory(dev) as peak:
         durations = time_run(step, _INFO[mode], num_batches, burn_in, log)
     mn, sd = mean_sd(durations)
     return BenchmarkResult(
-        network=name, mode=mode, precision=precision, compiled=compile, device=str(dev), threads=threads,
+        network=name, mode=mode, precision=precision, compiled=compile, end_points=end_points, device=str(dev),
+        threads=threads,
         batch_size=batch_size, input_shape=list(inputs.shape),
         parameters=sum(p.numel() for p in model.parameters()), burn_in=burn_in, num_batches=num_batches,
         mean_sec=mn, sd_sec=sd, images_per_sec=batch_size / mn if mn > 0 else float("inf"),
@@ -375,6 +399,8 @@ def add_benchmark_parser(subparsers) -> argparse.ArgumentParser:
     parser.add_argument("--precision", choices=tuple(PRECISIONS), default="fp32",
                         help="fp32, or bf16/fp16 autocast (fp32)")
     parser.add_argument("--compile", action="store_true", help="run through model.compile() (torch.compile)")
+    parser.add_argument("--end-points", action="store_true",
+                        help="also collect the end points (default: the logits only, as session.run(net))")
     parser.add_argument("--device", default="cpu", help="cpu or cuda (cpu)")
     parser.add_argument("--image-size", "--image_size", type=int, default=0,
                         help="input height/width (default: the net's default_image_size)")
@@ -403,7 +429,7 @@ def run_benchmark(args: argparse.Namespace) -> int:
     try:
         result = benchmark(args.network, args.batch_size, args.num_batches, args.mode, args.precision,
                            args.compile, args.device, args.image_size, args.num_classes, args.burn_in,
-                           log=None if args.json else print)
+                           end_points=args.end_points, log=None if args.json else print)
     except ValueError as err:
         print(f"torchslim benchmark: {err}")
         return 2

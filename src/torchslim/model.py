@@ -12,6 +12,7 @@ from torch import nn
 from torchslim.arg_scope import arg_scope, current_arg_scope
 from torchslim import losses as _losses
 from torchslim import variables as _variables
+from torchslim.utils import is_collecting_outputs
 
 __all__ = ["Model"]
 
@@ -87,9 +88,11 @@ class Model(nn.Module):
         ``is_training`` logic work unchanged; parameters and buffers stay the model's own
         tensors), and that graph is what ``torch.compile`` compiles. One graph is kept per *call
         signature*: input shapes, dtypes and devices, non-tensor arguments, ``model.training``,
-        whether autograd is on, and the ``autocast`` state (``torch.autocast`` around the call
-        applies inside the compiled graph). A new signature exports and compiles again (tens of
-        seconds for a ResNet on CPU). An unbuilt model is built first (:meth:`build`).
+        whether autograd is on, whether outputs are collected
+        (:func:`torchslim.utils.collecting_outputs`), and the ``autocast`` state
+        (``torch.autocast`` around the call applies inside the compiled graph). A new signature
+        exports and compiles again (tens of seconds for a ResNet on CPU). An unbuilt model is
+        built first (:meth:`build`).
 
         Modes:
           ``'inference'``: under ``torch.no_grad()`` / ``inference_mode`` the weights are frozen
@@ -250,14 +253,14 @@ class _CompiledCalls:
         device = _first_device(inputs) or model._default_device()
         autocast = (torch.is_autocast_enabled(device.type), torch.get_autocast_dtype(device.type))
         freeze = self.mode == "inference" and not grad
-        key = (_signature(inputs), _signature(kwargs), model.training, grad, autocast)
+        key = (_signature(inputs), _signature(kwargs), model.training, grad, autocast, is_collecting_outputs())
         if freeze:
             key += (tuple((id(t), t._version) for t in model.parameters()) +
                     tuple((id(t), t._version) for t in model.buffers()),)
         graph = self.graphs.get(key)
         if graph is None:
             if freeze:  # drop graphs frozen with older weights (they would keep them alive)
-                self.graphs = {k: g for k, g in self.graphs.items() if len(k) == 5 or k[-1] == key[-1]}
+                self.graphs = {k: g for k, g in self.graphs.items() if len(k) == 6 or k[-1] == key[-1]}
             with torch.autocast(device.type, enabled=False):
                 exported = torch.export.export(_EagerCall(model), tuple(inputs), dict(kwargs), strict=False)
             graph = torch.compile(exported.module(), **self._options(freeze))

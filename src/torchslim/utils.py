@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 from collections import OrderedDict
-from typing import Any, Iterable, Optional, Sequence, Tuple, Union
+from typing import Any, Iterable, Iterator, Optional, Sequence, Tuple, Union
 
 import torch
 
@@ -11,6 +13,7 @@ from torchslim import variables as _variables
 
 __all__ = [
     "collect_named_outputs",
+    "collecting_outputs",
     "convert_collection_to_dict",
     "last_dimension",
     "n_positive_integers",
@@ -18,18 +21,49 @@ __all__ = [
 ]
 
 
+_COLLECTING: contextvars.ContextVar[bool] = contextvars.ContextVar("torchslim_collecting_outputs", default=True)
+
+
+@contextlib.contextmanager
+def collecting_outputs(enabled: bool) -> Iterator[None]:
+    """Turns :func:`collect_named_outputs` off (or on again) inside the block.
+
+    A net's end points are collected outputs, and a model call returns them all, so every
+    activation stays alive until the call returns. When only the logits are wanted (inference,
+    as ``session.run(logits)`` in TF-Slim, which frees what it does not return), turning the
+    collection off lets each activation go as soon as the next layer has read it: less memory,
+    and no page faults for memory that would have stayed allocated. The nets then return only the
+    end points they add by hand (``predictions``, ``global_pool``...). Context-local; a compiled
+    model (``Model.compile``) keeps one graph for each setting.
+
+    Args:
+      enabled: False skips the collections.
+    """
+    token = _COLLECTING.set(bool(enabled))
+    try:
+        yield
+    finally:
+        _COLLECTING.reset(token)
+
+
+def is_collecting_outputs() -> bool:
+    """False inside ``collecting_outputs(False)``."""
+    return _COLLECTING.get()
+
+
 def collect_named_outputs(collections: Union[str, Iterable[str], None], alias: str, outputs: Any) -> Any:
     """Adds ``(alias, outputs)`` to each named collection of the running call.
 
     Args:
-      collections: a collection name, a list of names, or None/empty (then nothing happens).
+      collections: a collection name, a list of names, or None/empty (then nothing happens, as
+        inside ``collecting_outputs(False)``).
       alias: the end-point name; a trailing ``/`` is removed.
       outputs: the tensor.
 
     Returns:
       ``outputs`` unchanged.
     """
-    if collections:
+    if collections and _COLLECTING.get():
         _variables.add_to_collections(collections, (alias.rstrip("/"), outputs))
     return outputs
 
