@@ -130,6 +130,8 @@ def n_positive_integers(n: int, value: Union[int, Sequence[int]]) -> Tuple[int, 
     n = int(n)
     if n < 1 or n != n_orig:
         raise ValueError(f"n must be a positive integer, got {n_orig!r}")
+    if isinstance(value, (list, tuple)):  # the common sequences, without an exception first
+        return _positive_sequence(n, value)
     try:
         single = int(value)  # type: ignore[arg-type]
     except (TypeError, ValueError):
@@ -141,14 +143,13 @@ def n_positive_integers(n: int, value: Union[int, Sequence[int]]) -> Tuple[int, 
 
 def _positive_sequence(n: int, value) -> Tuple[int, ...]:
     try:
-        values = tuple(int(x) for x in value)
+        values = tuple(map(int, value))
     except (TypeError, ValueError):
         raise ValueError(f"Expected sequence of {n} positive integers, but received {value!r}") from None
     if len(values) != n:
         raise ValueError(f"Expected sequence of {n} positive integers, but received {value!r}")
-    for x in values:
-        if x < 1:
-            raise ValueError(f"expected positive integer, but received {x}")
+    if min(values) < 1:
+        raise ValueError(f"expected positive integer, but received {next(x for x in values if x < 1)}")
     return values
 
 

@@ -345,8 +345,10 @@ def _new_scope(state: CallState, name_or_scope, default_name: Optional[str], reu
         current = state.unique_name(_join(state.name_scope, default_name))  # TF: name_scope(default_name)
     else:
         local = name_or_scope
-        current = state.unique_name(_join(state.name_scope, local))
-    return VariableScope(_join(parent.name, local), reuse or parent.reuse or None, current + "/"), current
+        ns = state.name_scope
+        current = state.unique_name(f"{ns}/{local}" if ns else local)
+    full = f"{parent.name}/{local}" if parent.name else local
+    return VariableScope(full, reuse or parent.reuse or None, current + "/"), current
 
 
 def _unique_default_name(state: CallState, prefix: str) -> str:
@@ -408,14 +410,7 @@ def name_scope(name: Optional[str], default_name: Optional[str] = None, values=N
         state.name_scope = old
 
 
-@contextlib.contextmanager
-def variable_scope(
-    name_or_scope: Union[str, VariableScope, None],
-    default_name: Optional[str] = None,
-    values=None,
-    reuse: Any = None,
-    **unused_tf_kwargs: Any,
-) -> Iterator[VariableScope]:
+class variable_scope:  # noqa: N801 (TF's name; a class rather than a generator: layers enter two per call)
     """Opens a variable scope, as ``tf.variable_scope`` does.
 
     A given name is used as is; with ``name_or_scope=None`` the ``default_name`` is made unique
@@ -431,25 +426,37 @@ def variable_scope(
         or share, None to inherit (a re-entered :class:`VariableScope` keeps its own reuse).
       **unused_tf_kwargs: TF arguments with no meaning here (initializer, custom_getter, ...).
 
-    Yields:
-      The new :class:`VariableScope`.
+    ``with variable_scope(...) as sc`` gives the new :class:`VariableScope`.
 
     Raises:
       ValueError: if both ``name_or_scope`` and ``default_name`` are None, or ``reuse`` is set
         without ``name_or_scope``.
     """
-    del values
-    state = current_call(f"variable_scope {_scope_label(name_or_scope, default_name)!r}")
-    scope, current_ns = _new_scope(state, name_or_scope, default_name, reuse)
-    new_name = scope.name
-    log_start = len(state.scope_log)
-    _open_scope(state, new_name)
-    saved_counts = dict(state.scope_counts) if isinstance(name_or_scope, VariableScope) else None
-    old_scope, old_ns = state.scope, state.name_scope
-    state.scope, state.name_scope = scope, current_ns
-    try:
-        yield scope
-    finally:
+
+    __slots__ = ("_name_or_scope", "_default_name", "_reuse", "_exit")
+
+    def __init__(self, name_or_scope: Union[str, VariableScope, None], default_name: Optional[str] = None,
+                 values=None, reuse: Any = None, **unused_tf_kwargs: Any):
+        self._name_or_scope = name_or_scope
+        self._default_name = default_name
+        self._reuse = reuse
+        self._exit: list = []  # what __exit__ restores, one entry per (nested) entry
+
+    def __enter__(self) -> VariableScope:
+        name_or_scope = self._name_or_scope
+        state = _CALL.get()
+        if state is None:
+            current_call(f"variable_scope {_scope_label(name_or_scope, self._default_name)!r}")
+        scope, current_ns = _new_scope(state, name_or_scope, self._default_name, self._reuse)
+        log_start = len(state.scope_log)
+        _open_scope(state, scope.name)
+        saved_counts = dict(state.scope_counts) if isinstance(name_or_scope, VariableScope) else None
+        self._exit.append((state, scope.name, log_start, saved_counts, state.scope, state.name_scope))
+        state.scope, state.name_scope = scope, current_ns
+        return scope
+
+    def __exit__(self, *exc_info) -> None:
+        state, new_name, log_start, saved_counts, old_scope, old_ns = self._exit.pop()
         state.scope, state.name_scope = old_scope, old_ns
         if saved_counts is not None:
             state.scope_counts = saved_counts

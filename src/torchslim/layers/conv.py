@@ -39,7 +39,7 @@ def _conv_nd(x, weights, biases, stride, rate, padding, groups=1):
 
 
 def _check_rate_stride(stride, rate, label):
-    if any(r > 1 for r in rate) and any(s > 1 for s in stride):
+    if max(rate) > 1 and max(stride) > 1:
         raise ValueError(f"{label}: stride must be 1 when rate > 1 (stride={list(stride)}, rate={list(rate)})")
 
 

@@ -144,7 +144,7 @@ def _bn_variables(channels, center, scale, initializers_, regularizers_, collect
         params[name] = model_variable(
             name, shape=(channels,), dtype=dtype, initializer=initializers_.get(name, defaults[name]),
             regularizer=None if moving else regularizers_.get(name), trainable=trainable and not moving,
-            collections=variable_collections(collections, name))
+            collections=None if collections is None else variable_collections(collections, name))
     return params
 
 

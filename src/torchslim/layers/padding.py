@@ -8,6 +8,7 @@ which PyTorch treats as ``channels_last`` memory.
 
 from __future__ import annotations
 
+import functools
 import math
 from typing import List, Optional, Sequence, Tuple
 
@@ -74,15 +75,22 @@ def conv_padding(
       ``(explicit, symmetric)``: ``explicit`` is an ``F.pad`` list (last dimension first) or None
       when the padding is symmetric; ``symmetric`` is the per-dimension padding for the kernel call.
     """
+    explicit, symmetric = _conv_padding(tuple(spatial), tuple(kernel), tuple(stride), tuple(rate), padding)
+    return (None if explicit is None else list(explicit)), list(symmetric)
+
+
+@functools.lru_cache(maxsize=4096)
+def _conv_padding(spatial, kernel, stride, rate, padding):
+    """:func:`conv_padding` on tuples, cached: a net asks the same few questions on every call."""
     if padding == "VALID":
-        return None, [0] * len(spatial)
+        return None, (0,) * len(spatial)
     pairs = [same_padding(n, k, s, r) for n, k, s, r in zip(spatial, kernel, stride, rate)]
     if all(b == a for b, a in pairs):
-        return None, [b for b, _ in pairs]
+        return None, tuple(b for b, _ in pairs)
     explicit: List[int] = []
     for before, after in reversed(pairs):
         explicit += [before, after]
-    return explicit, [0] * len(spatial)
+    return tuple(explicit), (0,) * len(spatial)
 
 
 def is_channels_first(data_format: Optional[str], scope: str = "") -> bool:
@@ -98,18 +106,23 @@ def is_channels_first(data_format: Optional[str], scope: str = "") -> bool:
     raise ValueError(f"{scope or 'layer'}: Invalid data_format: {data_format!r}")
 
 
+# rank -> the permutations between channels-last and channels-first
+_TO_FIRST = {r: (0, r - 1, *range(1, r - 1)) for r in range(2, 9)}
+_TO_LAST = {r: (0, *range(2, r), 1) for r in range(2, 9)}
+
+
 def to_channels_first(x: torch.Tensor, channels_first: bool) -> torch.Tensor:
     """A channels-first view of ``x`` (``N, C, spatial...``); no copy."""
     if channels_first:
         return x
-    return x.permute(0, x.dim() - 1, *range(1, x.dim() - 1))
+    return x.permute(_TO_FIRST[x.dim()])
 
 
 def to_data_format(y: torch.Tensor, channels_first: bool) -> torch.Tensor:
     """Turns a channels-first result back into the caller's data format (a view)."""
     if channels_first:
         return y
-    return y.permute(0, *range(2, y.dim()), 1)
+    return y.permute(_TO_LAST[y.dim()])
 
 
 def pad_explicit(x: torch.Tensor, explicit: Optional[List[int]], value: float = 0.0) -> torch.Tensor:
