@@ -209,6 +209,26 @@ def test_one_step_update_formula():
                                0.9 + 0.1 * x.var(dim=(0, 1, 2), correction=0))
 
 
+@pytest.mark.parametrize("fused", [None, False])
+@pytest.mark.parametrize("zero_debias", [False, True])
+@pytest.mark.parametrize("shape", [(1, 1, 1, 3), (1, 3)])
+def test_one_value_per_channel_in_training_gives_beta(shape, zero_debias, fused):
+    """Batch 1 on a 1x1 map (ResNet's block4 on small images): PyTorch's kernel refuses it, TF's
+    batch variance is 0, so the output is beta and the moving variance decays towards 0."""
+    x = images(shape, seed=5, offset=1.0).requires_grad_()
+    beta = slim.initializers.constant_initializer([0.5, -1.0, 2.0])
+    model = slim.Model(lambda x: slim.batch_norm(x, decay=0.9, scale=True, is_training=True, fused=fused,
+                                                 zero_debias_moving_mean=zero_debias,
+                                                 param_initializers={"beta": beta}))
+    out = model(x)
+    torch.testing.assert_close(out, torch.tensor([0.5, -1.0, 2.0]).expand(shape))
+    out.sum().backward()
+    torch.testing.assert_close(x.grad, torch.zeros(shape))
+    moving_mean = x.detach().reshape(3) * (1.0 if zero_debias else 0.1)   # debiased after one step: the mean
+    torch.testing.assert_close(model.variable("BatchNorm/moving_mean").to_tf(), moving_mean)
+    torch.testing.assert_close(model.variable("BatchNorm/moving_variance").to_tf(), torch.full((3,), 0.9))
+
+
 def test_eval_does_not_update_moving_vars():
     model = slim.Model(lambda x: slim.batch_norm(x, decay=0.1, is_training=False))
     for i in range(10):

@@ -158,21 +158,45 @@ def _batch_norm(inputs, params, channel_axis, decay, epsilon, training, update, 
     x = _to_channels_dim1(inputs, channel_axis)
     mean, var = params["moving_mean"], params["moving_variance"]
     weight, bias = params["gamma"], params["beta"]
-    if training and update and not unbiased:
-        y = F.batch_norm(x, None, None, weight, bias, True, 0.0, epsilon)
-        _update_moving(x, mean, var, decay, unbiased=False)
-    elif training:
-        running = (mean, var) if update else (None, None)
-        y = F.batch_norm(x, running[0], running[1], weight, bias, True, 1.0 - decay, epsilon)
-    else:
+    if not training:
         y = F.batch_norm(x, mean, var, weight, bias, False, 0.0, epsilon)
+    elif update and unbiased and not _one_value_per_channel(x):
+        # PyTorch's kernel normalizes and updates with the unbiased variance, as TF's fused kernel.
+        y = F.batch_norm(x, mean, var, weight, bias, True, 1.0 - decay, epsilon)
+    else:
+        y = _normalize_by_batch(x, weight, bias, epsilon)
+        if update:
+            _update_moving(x, mean, var, decay, unbiased)
     return y if channel_axis == 1 else y.movedim(1, channel_axis)
+
+
+def _one_value_per_channel(x: torch.Tensor) -> bool:
+    return x.numel() == x.shape[1]
+
+
+def _normalize_by_batch(x: torch.Tensor, weight, bias, epsilon: float) -> torch.Tensor:
+    """Training-mode normalization by the batch's own moments (channels on dim 1).
+
+    With one value per channel (batch 1 on a 1x1 map, or a rank-2 batch of 1), which
+    ``F.batch_norm`` rejects, TF's batch variance is 0 and the output is ``beta``.
+    """
+    if not _one_value_per_channel(x):
+        return F.batch_norm(x, None, None, weight, bias, True, 0.0, epsilon)
+    y = x - x                                   # x minus its own mean: zeros, still on the graph
+    per_channel = (1, -1) + (1,) * (x.dim() - 2)
+    if weight is not None:
+        y = y * weight.view(per_channel)
+    if bias is not None:
+        y = y + bias.view(per_channel)
+    return y.to(x.dtype)
 
 
 def _batch_moments(x: torch.Tensor, unbiased: bool):
     dims = [d for d in range(x.dim()) if d != 1]
     x = x.detach().to(torch.promote_types(x.dtype, torch.float32))
-    var, mean = torch.var_mean(x, dim=dims, correction=1 if unbiased else 0)
+    # TF's fused kernel divides by max(n - 1, 1): one value per channel gives variance 0, not NaN.
+    correction = 1 if unbiased and not _one_value_per_channel(x) else 0
+    var, mean = torch.var_mean(x, dim=dims, correction=correction)
     return mean, var
 
 
@@ -193,7 +217,7 @@ def _zero_debias_bn(inputs, params, channel_axis, decay, epsilon, training, upda
                                     trainable=False)
     x = _to_channels_dim1(inputs, channel_axis)
     if training:
-        y = F.batch_norm(x, None, None, params["gamma"], params["beta"], True, 0.0, epsilon)
+        y = _normalize_by_batch(x, params["gamma"], params["beta"], epsilon)
         if update:
             mean, var = _batch_moments(x, unbiased)
             with torch.no_grad():
