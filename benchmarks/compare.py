@@ -1,7 +1,7 @@
 """torchslim side by side with a hand-written ``nn.Module`` and TF-Slim, in one run: images/s and ratios.
 
-    python benchmarks/compare.py              # resnet_v2_50, batch 32, 224x224: the README table (~10 min, 2 cores)
-    python benchmarks/compare.py --quick      # the same rows with few steps (~4 min): does everything run?
+    python benchmarks/compare.py              # resnet_v2_50, batch 32, 224x224: the README table (~11 min, 2 cores)
+    python benchmarks/compare.py --quick      # the same rows with few steps (~6 min): does everything run?
     python benchmarks/compare.py --tf-python /tmp/tfslim-ref/bin/python --json results.json
 
 Peers, all on the same weights and the same random NHWC batch:
@@ -81,9 +81,10 @@ class Peer:
     first_output: Callable[[], Optional[torch.Tensor]] = lambda: None
     durations: List[float] = field(default_factory=list)
     cpu: List[float] = field(default_factory=list)
+    steps: Optional[int] = None     # steps per round, when not the section's (a slow peer runs fewer)
 
 
-def torch_peer(name: str, step: Callable[[], torch.Tensor]) -> Peer:
+def torch_peer(name: str, step: Callable[[], torch.Tensor], steps: Optional[int] = None) -> Peer:
     """A peer timing ``step()`` here (the step synchronizes CUDA itself)."""
     first: Dict[str, torch.Tensor] = {}
 
@@ -94,11 +95,11 @@ def torch_peer(name: str, step: Callable[[], torch.Tensor]) -> Peer:
             result = step()
             wall.append(time.perf_counter() - start)
             cpu.append(time.process_time() - start_cpu)
-            if "y" not in first:
-                first["y"] = result.detach().float().reshape(result.shape[0], -1) if result.dim() else result.detach()
+            if "y" not in first:  # a copy: float() and reshape() may return the step's own tensor
+                first["y"] = result.detach().float().reshape(result.shape[0], -1).clone() if result.dim() else None
         return wall, cpu
 
-    return Peer(name, run, lambda: first.get("y"))
+    return Peer(name, run, lambda: first.get("y"), steps=steps)
 
 
 def folding_off(step: Callable[[], torch.Tensor]) -> Callable[[], torch.Tensor]:
@@ -214,15 +215,15 @@ def run_section(section: Section, rounds: int, log=print) -> None:
         k = r % len(section.peers)
         order = section.peers[k:] + section.peers[:k]
         for peer in order:
-            wall, cpu = peer.time(section.steps)
+            wall, cpu = peer.time(peer.steps or section.steps)
             peer.durations += wall
             peer.cpu += cpu
         log(f"  round {r + 1}/{rounds}: " + ", ".join(f"{p.name} {np.median(p.durations):.3f}" for p in section.peers))
 
 
 def check_outputs(sections: List[Section], reference: str, tf_check: Optional[np.ndarray]) -> List[tuple]:
-    """``(what, max |diff|, limit, ok)`` for every peer's first output against ``reference``'s."""
-    first = {p.name: p.first_output() for s in sections for p in s.peers if "training" not in s.title}
+    """``(what, max |diff|, limit, ok)`` for every peer's first output against ``reference``'s (first section)."""
+    first = {p.name: p.first_output() for p in sections[0].peers}
     ref = first[reference]
     scale = float(ref.abs().max())
     rows = []
@@ -276,7 +277,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--batch-size", type=int, default=32)
     p.add_argument("--image-size", type=int, default=224)
     p.add_argument("--num-classes", type=int, default=1000)
-    p.add_argument("--rounds", type=int, default=None, help="rounds per section (5; --quick: 2)")
+    p.add_argument("--rounds", type=int, default=None, help="rounds per section (4; --quick: 2)")
     p.add_argument("--quick", action="store_true", help="few steps: checks that every row runs")
     p.add_argument("--tf-python", help="interpreter with tensorflow + tf_slim ('none': skip TF-Slim)")
     p.add_argument("--no-compile", action="store_true", help="leave out the compiled peers")
@@ -326,12 +327,14 @@ def make_sections(args, model, plain, images, tf: Optional[TFSlimWorker], wanted
                  torch_peer("torchslim eager, end points kept", make_step(model, images, end_points=True))]
         if tf:
             peers.insert(0, Peer("TF-Slim fp32", lambda n: tf.time(f"infer{b}", n)))
-        peers.append(torch_peer("torchslim bf16 autocast", make_step(model, images, precision="bf16")))
+        # without native bf16 (AVX-512 BF16 / AMX) a CPU emulates it, many times slower: one step a round
+        peers.append(torch_peer("torchslim bf16 autocast", make_step(model, images, precision="bf16"), steps=1))
         if not args.no_compile:
             compiled = copy.deepcopy(model).compile("inference")
             peers.append(torch_peer("torchslim compiled", make_step(compiled, images)))
-            peers.append(torch_peer("torchslim bf16 + compiled", make_step(compiled, images, precision="bf16")))
-        sections.append(Section(f"inference, batch {b}", b, peers, steps=1 if quick else 3, burn_in=1 if quick else 2))
+            peers.append(torch_peer("torchslim bf16 + compiled", make_step(compiled, images, precision="bf16"),
+                                    steps=1))
+        sections.append(Section(f"inference, batch {b}", b, peers, steps=1 if quick else 2, burn_in=1 if quick else 2))
     if "batch1" in wanted:
         one = images[:1].clone()
         peers = [torch_peer("plain nn.Module eager", make_step(plain, one)),
@@ -349,14 +352,13 @@ def make_sections(args, model, plain, images, tf: Optional[TFSlimWorker], wanted
             trained = copy.deepcopy(model).compile("training")
             peers.append(torch_peer("torchslim compiled",
                                     make_step(trained, images, "forward-backward", optimizer=sgd(trained))))
-        sections.append(Section(f"training step (fwd + bwd + SGD), batch {b}", b, peers, steps=1 if quick else 2,
-                                burn_in=1))
+        sections.append(Section(f"training step (fwd + bwd + SGD), batch {b}", b, peers, steps=1, burn_in=1))
     return sections
 
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    rounds = args.rounds or (2 if args.quick else 5)
+    rounds = args.rounds or (2 if args.quick else 4)
     wanted = [s.strip() for s in args.sections.split(",") if s.strip()]
     device = torch.device(args.device)
     if args.threads > 0:
