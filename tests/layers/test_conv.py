@@ -531,3 +531,27 @@ def test_nhwc_reaches_the_conv_kernel_as_a_channels_last_view(monkeypatch):
     model, out = run(lambda x: slim.conv2d(x, 4, [3, 3]), x)  # 3x3 stride 1 SAME: symmetric, no pad copy
     assert seen == [(x.data_ptr(), True)]
     assert out.is_contiguous()  # the channels_last result is NHWC without a copy back
+
+
+@pytest.mark.parametrize("layer", [lambda x, **kw: slim.conv2d(x, 4, [3, 3], **kw),
+                                   lambda x, **kw: slim.conv2d_transpose(x, 4, [3, 3], stride=2, **kw)],
+                         ids=["conv2d", "conv2d_transpose"])
+def test_kernels_follow_the_inputs_memory_format(monkeypatch, layer):
+    """NHWC layers keep their 3x3 kernels channels_last, so no call copies them (the NHWC input is a
+    channels_last view); NCHW layers keep them contiguous. Shapes, values and TF views are unchanged."""
+    nhwc = torch.rand(2, 6, 6, 3)
+    model, out = run(lambda x: layer(x), nhwc)
+    weights = model.variable("Conv/weights" if "Conv/weights" in model.tf_variables() else
+                             "Conv2d_transpose/weights")
+    assert weights.tensor.is_contiguous(memory_format=torch.channels_last)
+    assert not weights.tensor.is_contiguous()
+    model_nchw, out_nchw = run(lambda x: layer(x, data_format="NCHW"), nhwc.permute(0, 3, 1, 2).contiguous())
+    kernel_nchw = next(iter(model_nchw.tf_variables().values()))
+    assert kernel_nchw.tensor.is_contiguous()
+    kernel_nchw.assign_tf(weights.to_tf())
+    torch.testing.assert_close(model_nchw(nhwc.permute(0, 3, 1, 2).contiguous()).permute(0, 2, 3, 1), out)
+    with torch.profiler.profile(record_shapes=True) as prof:
+        model(nhwc)
+    kernel_copies = [e for e in prof.events() if e.name == "aten::copy_"
+                     and list(weights.tensor.shape) in [list(s) for s in e.input_shapes if s]]
+    assert not kernel_copies

@@ -51,6 +51,29 @@ def scope_label(scope: Optional[str], default_name: str) -> str:
     return f"{prefix}/{local}" if prefix else local
 
 
+def kernel_in_input_memory_format(weights: torch.Tensor, channels_first: bool) -> torch.Tensor:
+    """Stores a 2-D convolution kernel (OIHW) channels_last when its layer's inputs are NHWC.
+
+    NHWC inputs reach PyTorch as channels_last views, and a contiguous OIHW kernel would then be
+    copied into channels_last at every call (for 3x3 kernels and up; 1x1 ones are both at once) —
+    what ``module.to(memory_format=torch.channels_last)`` avoids for a hand-written module. The
+    variable keeps its shape, value and identity (optimizers, ``state_dict`` and hooks see the same
+    parameter); only its strides change, once.
+
+    Args:
+      weights: the kernel variable's tensor, in PyTorch layout.
+      channels_first: whether the layer's data format is channels-first (then nothing changes).
+
+    Returns:
+      ``weights``.
+    """
+    if channels_first or weights.dim() != 4 or weights.is_contiguous(memory_format=torch.channels_last):
+        return weights
+    with torch.no_grad():
+        weights.data = weights.data.contiguous(memory_format=torch.channels_last)
+    return weights
+
+
 # Activations with an in-place twin. A layer applies them in place to a tensor it has just made
 # (nobody else holds it; the ops before a ReLU do not need their output for backward), which saves
 # allocating and page-faulting one more output-sized tensor per layer.

@@ -15,8 +15,8 @@ import torch.nn.functional as F
 from torchslim import initializers, nn as tfnn, utils
 from torchslim.arg_scope import add_arg_scope
 from torchslim.layers import padding as pad
-from torchslim.layers.common import (activate_fresh, check_rank, normalize_and_activate, scope_label,
-                                     variable_collections)
+from torchslim.layers.common import (activate_fresh, check_rank, kernel_in_input_memory_format, normalize_and_activate,
+                                     scope_label, variable_collections)
 from torchslim.layers.normalization import batch_norm, conv_with_batch_norm
 from torchslim.variables import model_variable, variable_scope
 
@@ -104,6 +104,7 @@ def convolution(inputs: torch.Tensor, num_outputs: int, kernel_size: IntOrList, 
             "weights", shape=tuple(kernel) + (in_channels, num_outputs), dtype=inputs.dtype,
             initializer=weights_initializer, regularizer=weights_regularizer, trainable=trainable,
             collections=variable_collections(variables_collections, "weights"), layout="conv")
+        weights = kernel_in_input_memory_format(weights, channels_first)
         biases = None
         if normalizer_fn is None and biases_initializer is not None:
             biases = model_variable(
@@ -264,6 +265,7 @@ def convolution2d_transpose(inputs: torch.Tensor, num_outputs: int, kernel_size:
             "weights", shape=tuple(kernel) + (int(num_outputs), in_channels), dtype=inputs.dtype,
             initializer=weights_initializer, regularizer=weights_regularizer, trainable=trainable,
             collections=variable_collections(variables_collections, "weights"), layout="conv_transpose")
+        weights = kernel_in_input_memory_format(weights, channels_first)
         biases = None
         if normalizer_fn is None and biases_initializer is not None:
             biases = model_variable(
