@@ -204,3 +204,17 @@ def test_peak_memory_sees_a_large_allocation():
     if "lower bound" not in peak.kind:
         assert peak.bytes >= 48 * 2 ** 20
 
+
+
+def test_steps_of_both_modes_for_one_model_interleave():
+    """A training step made after an inference step must not leave the inference step in training
+    mode (batch statistics, moving averages updated): each step sets its mode when it runs."""
+    model, inputs = _small_model()
+    infer = bench.make_step(model, inputs, "forward")
+    expected = infer().clone()
+    train = bench.make_step(model, inputs, "forward-backward")
+    assert model.training
+    torch.testing.assert_close(infer(), expected)
+    assert not model.training
+    train()
+    assert model.training

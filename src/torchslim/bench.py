@@ -237,7 +237,7 @@ def _first_tensor(outputs: Any) -> torch.Tensor:
 def make_step(model: torch.nn.Module, inputs: torch.Tensor, mode: str = "forward", precision: str = "fp32",
               optimizer: Optional[torch.optim.Optimizer] = None,
               end_points: bool = False) -> Callable[[], torch.Tensor]:
-    """One benchmark step of ``model`` on ``inputs`` (sets ``model.train()`` / ``model.eval()``).
+    """One benchmark step of ``model`` on ``inputs`` (in ``model.eval()`` or ``model.train()``, set at every step).
 
     Args:
       model: a built model (``slim.Model``, or any module taking the NHWC batch).
@@ -265,10 +265,13 @@ def make_step(model: torch.nn.Module, inputs: torch.Tensor, mode: str = "forward
         return _contexts(autocast(device, precision), collecting_outputs(end_points))
 
     sync = torch.cuda.synchronize if device.type == "cuda" else (lambda: None)
+    # The mode is set at every step too: steps of several modes made for one model may interleave.
     if mode == "forward":
         model.eval()
 
         def forward() -> torch.Tensor:
+            if model.training:
+                model.eval()
             with torch.inference_mode(), cast():
                 out = _first_tensor(model(inputs))
             sync()
@@ -279,6 +282,8 @@ def make_step(model: torch.nn.Module, inputs: torch.Tensor, mode: str = "forward
     params = [p for p in model.parameters() if p.requires_grad]
 
     def forward_backward() -> torch.Tensor:
+        if not model.training:
+            model.train()
         for p in params:
             p.grad = None
         with cast():
