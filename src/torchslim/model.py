@@ -253,14 +253,15 @@ class _CompiledCalls:
         device = _first_device(inputs) or model._default_device()
         autocast = (torch.is_autocast_enabled(device.type), torch.get_autocast_dtype(device.type))
         freeze = self.mode == "inference" and not grad
-        key = (_signature(inputs), _signature(kwargs), model.training, grad, autocast, is_collecting_outputs())
-        if freeze:
-            key += (tuple((id(t), t._version) for t in model.parameters()) +
-                    tuple((id(t), t._version) for t in model.buffers()),)
+        # The weights' versions, last in the key: None for graphs that read the live weights.
+        weights = (tuple((id(t), t._version) for t in model.parameters()) +
+                   tuple((id(t), t._version) for t in model.buffers())) if freeze else None
+        key = (_signature(inputs), _signature(kwargs), model.training, grad, autocast, is_collecting_outputs(),
+               weights)
         graph = self.graphs.get(key)
         if graph is None:
             if freeze:  # drop graphs frozen with older weights (they would keep them alive)
-                self.graphs = {k: g for k, g in self.graphs.items() if len(k) == 6 or k[-1] == key[-1]}
+                self.graphs = {k: g for k, g in self.graphs.items() if k[-1] is None or k[-1] == weights}
             with torch.autocast(device.type, enabled=False):
                 exported = torch.export.export(_EagerCall(model), tuple(inputs), dict(kwargs), strict=False)
             graph = torch.compile(exported.module(), **self._options(freeze))
