@@ -28,10 +28,10 @@ import math
 import os
 import resource
 import time
-from contextlib import ExitStack, contextmanager, nullcontext
+from contextlib import nullcontext
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
-from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 import torch
 
@@ -219,14 +219,6 @@ def build_model(name: str, batch_size: int, image_size: int = 0, num_classes: in
     return model, inputs
 
 
-@contextmanager
-def _contexts(*managers) -> Iterator[None]:
-    with ExitStack() as stack:
-        for manager in managers:
-            stack.enter_context(manager)
-        yield
-
-
 def _first_tensor(outputs: Any) -> torch.Tensor:
     """The logits of ``(logits, end_points)`` (or the output itself)."""
     if isinstance(outputs, (tuple, list)):
@@ -260,10 +252,6 @@ def make_step(model: torch.nn.Module, inputs: torch.Tensor, mode: str = "forward
     if mode not in MODES:
         raise ValueError(f"unknown mode {mode!r}; choose from {', '.join(MODES)}")
     device = inputs.device
-
-    def cast():  # fresh contexts for each step
-        return _contexts(autocast(device, precision), collecting_outputs(end_points))
-
     sync = torch.cuda.synchronize if device.type == "cuda" else (lambda: None)
     # The mode is set at every step too: steps of several modes made for one model may interleave.
     if mode == "forward":
@@ -272,7 +260,7 @@ def make_step(model: torch.nn.Module, inputs: torch.Tensor, mode: str = "forward
         def forward() -> torch.Tensor:
             if model.training:
                 model.eval()
-            with torch.inference_mode(), cast():
+            with torch.inference_mode(), autocast(device, precision), collecting_outputs(end_points):
                 out = _first_tensor(model(inputs))
             sync()
             return out
@@ -286,7 +274,7 @@ def make_step(model: torch.nn.Module, inputs: torch.Tensor, mode: str = "forward
             model.train()
         for p in params:
             p.grad = None
-        with cast():
+        with autocast(device, precision), collecting_outputs(end_points):
             logits = _first_tensor(model(inputs))
         loss = 0.5 * logits.float().square().mean()
         loss.backward()
