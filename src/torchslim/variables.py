@@ -395,7 +395,7 @@ def name_scope(name: Optional[str], default_name: Optional[str] = None, values=N
     """
     del values
     base = name if name is not None else default_name
-    state = current_call(f"name_scope {base!r}")
+    state = _CALL.get() or current_call(f"name_scope {base!r}")  # the label only when it is needed
     if base is None:
         raise ValueError("name_scope needs a name or a default_name")
     if base.endswith("/"):
