@@ -71,3 +71,85 @@ def test_normalize_and_activate_order():
 def test_layers_outside_a_model_name_the_scope_and_say_to_wrap_them(layer, scope):
     with pytest.raises(RuntimeError, match=rf"{scope}'? was called outside a model.*torchslim.Model\(fn\)"):
         layer()
+
+
+# --- in-place activations: only on a tensor nothing else holds or needs ---------------------------
+
+RELU = torch.relu
+
+
+def _conv_bn(bn_activation=None, outputs_collections=None, activation_fn=RELU):
+    params = {"activation_fn": bn_activation, "scale": True}
+    if outputs_collections:
+        params["outputs_collections"] = outputs_collections
+    return lambda x: slim.conv2d(x, 4, 3, normalizer_fn=slim.batch_norm, normalizer_params=params,
+                                 activation_fn=activation_fn)
+
+
+def _reference(model, x, bn_activation, activation_fn):
+    """The same layer computed out of place from its variables: conv, BN (inference), activations."""
+    tf = {name.split("/", 1)[1]: v.tensor for name, v in model.tf_variables().items()}
+    y = torch.nn.functional.conv2d(x.permute(0, 3, 1, 2), tf["weights"], padding=1)
+    y = torch.nn.functional.batch_norm(y, tf["BatchNorm/moving_mean"], tf["BatchNorm/moving_variance"],
+                                       tf["BatchNorm/gamma"], tf["BatchNorm/beta"], False, 0.0, 0.001)
+    for fn in (bn_activation, activation_fn):
+        y = y if fn is None else fn(y)
+    return y.permute(0, 2, 3, 1)
+
+
+@pytest.mark.parametrize("training", [True, False], ids=["train", "eval"])
+@pytest.mark.parametrize("bn_activation", [RELU, torch.sigmoid, None], ids=["relu", "sigmoid", "none"])
+def test_activation_after_an_activated_normalizer_runs_out_of_place(training, bn_activation):
+    """conv + BN(activation) + activation: ReLU's and sigmoid's backward read their outputs, so the
+    layer's ReLU must not overwrite them (training: the plain path; eval with gradients: the BN is
+    not folded; eval without: folded)."""
+    model = slim.Model(_conv_bn(bn_activation))
+    model.train(training)
+    x = torch.randn(2, 5, 5, 3, requires_grad=True)
+    out = model(x)
+    out.sum().backward()                                  # raised 'modified by an inplace operation'
+    assert x.grad is not None
+    if not training:
+        torch.testing.assert_close(out, _reference(model, x, bn_activation, RELU))
+        with torch.no_grad():
+            torch.testing.assert_close(model(x), _reference(model, x, bn_activation, RELU))
+
+
+def test_collected_normalizer_output_keeps_its_value():
+    """BN's own end point is its output before the conv's activation, not after an in-place ReLU."""
+    def fn(x):
+        out = _conv_bn(outputs_collections="bn_outputs")(x)
+        return out, slim.utils.convert_collection_to_dict("bn_outputs")
+
+    model = slim.Model(fn).eval()
+    x = torch.randn(2, 5, 5, 3)
+    for grad in (True, False):                            # unfolded and folded paths
+        with torch.set_grad_enabled(grad):
+            out, end_points = model(x)
+        (bn_out,) = end_points.values()
+        assert (bn_out < 0).any()                         # untouched by the layer's ReLU
+        torch.testing.assert_close(torch.relu(bn_out), out)
+
+
+def test_fully_connected_with_an_activated_layer_norm_trains():
+    model = slim.Model(lambda x: slim.fully_connected(
+        x, 4, normalizer_fn=slim.layer_norm, normalizer_params={"activation_fn": RELU},
+        activation_fn=torch.nn.functional.relu6))
+    x = torch.randn(3, 5, requires_grad=True)
+    model(x).sum().backward()
+    assert x.grad is not None
+
+
+def test_activation_after_a_plain_normalizer_still_runs_in_place():
+    """The fast path stays: conv + BN (no activation of its own, nothing collected) + ReLU."""
+    calls = []
+    real = common._IN_PLACE[RELU]
+    common._IN_PLACE[RELU] = lambda t: calls.append(1) or real(t)
+    try:
+        model = slim.Model(_conv_bn()).eval()
+        with torch.no_grad():
+            model(torch.randn(2, 5, 5, 3))
+        model.train()(torch.randn(2, 5, 5, 3))
+    finally:
+        common._IN_PLACE[RELU] = real
+    assert len(calls) == 2

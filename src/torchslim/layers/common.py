@@ -8,6 +8,7 @@ import torch
 import torch.nn.functional as F
 
 from torchslim import variables as _variables
+from torchslim.arg_scope import arg_scope_func_key, current_arg_scope
 
 Collections = Union[None, str, List[str], Dict[str, Any]]
 
@@ -81,16 +82,46 @@ _IN_PLACE: Dict[Callable, Callable] = {torch.relu: torch.relu_, F.relu: torch.re
                                        F.relu6: lambda t: F.hardtanh_(t, 0.0, 6.0)}
 
 # Normalizers whose result is a new tensor (registered by their modules): an activation after them
-# may run in place.
+# may run in place, unless they applied an activation or collected their output (see leaves_fresh_output).
 FRESH_OUTPUT_OPS: set = set()
 
 
-def activate_fresh(outputs: torch.Tensor, activation_fn: Optional[Callable]) -> torch.Tensor:
-    """``activation_fn(outputs)`` for a tensor the layer has just computed (ReLU and ReLU6 in place)."""
+def activate_fresh(outputs: torch.Tensor, activation_fn: Optional[Callable], fresh: bool = True) -> torch.Tensor:
+    """``activation_fn(outputs)``, with ReLU and ReLU6 in place when ``outputs`` is fresh.
+
+    Args:
+      outputs: the tensor to activate.
+      activation_fn: the activation, or None.
+      fresh: whether ``outputs`` is a tensor the layer has just computed that nothing else holds
+        or needs for backward (a convolution's or a normalizer's own result, not an activation's,
+        which may keep its output for backward, nor an end point already collected).
+
+    Returns:
+      The activated tensor.
+    """
     if activation_fn is None:
         return outputs
-    in_place = _IN_PLACE.get(activation_fn)
+    in_place = _IN_PLACE.get(activation_fn) if fresh else None
     return activation_fn(outputs) if in_place is None else in_place(outputs)
+
+
+def resolved_kwargs(func: Callable, kwargs: Optional[dict]) -> dict:
+    """The keyword arguments an arg-scoped ``func`` gets when called here with ``kwargs`` (these win)."""
+    scoped = current_arg_scope().get(arg_scope_func_key(func))
+    merged = dict(scoped) if scoped else {}
+    if kwargs:
+        merged.update(kwargs)
+    return merged
+
+
+def leaves_fresh_output(kwargs: dict) -> bool:
+    """Whether a normalizer called with these resolved ``kwargs`` leaves its result fresh.
+
+    It does unless it applied an activation of its own (ReLU's backward reads ReLU's output, so a
+    second, in-place activation would corrupt it) or added its result to ``outputs_collections``
+    (an end point keeps the value it had).
+    """
+    return kwargs.get("activation_fn") is None and not kwargs.get("outputs_collections")
 
 
 def normalize_and_activate(outputs: torch.Tensor, normalizer_fn: Optional[Callable],
@@ -98,10 +129,12 @@ def normalize_and_activate(outputs: torch.Tensor, normalizer_fn: Optional[Callab
     """Applies ``normalizer_fn(outputs, **normalizer_params)`` then ``activation_fn``.
 
     ``outputs`` must be a tensor the layer has just made: the activation runs in place on it, or on
-    the normalizer's result when the normalizer is one of :data:`FRESH_OUTPUT_OPS`.
+    the normalizer's result when the normalizer is one of :data:`FRESH_OUTPUT_OPS` and
+    :func:`leaves_fresh_output`.
     """
-    if normalizer_fn is not None:
-        outputs = normalizer_fn(outputs, **(normalizer_params or {}))
-        if normalizer_fn not in FRESH_OUTPUT_OPS:
-            return outputs if activation_fn is None else activation_fn(outputs)
-    return activate_fresh(outputs, activation_fn)
+    if normalizer_fn is None:
+        return activate_fresh(outputs, activation_fn)
+    fresh = (activation_fn is not None and normalizer_fn in FRESH_OUTPUT_OPS
+             and leaves_fresh_output(resolved_kwargs(normalizer_fn, normalizer_params)))
+    outputs = normalizer_fn(outputs, **(normalizer_params or {}))
+    return activate_fresh(outputs, activation_fn, fresh)

@@ -15,8 +15,8 @@ import torch.nn.functional as F
 from torchslim import initializers, nn as tfnn, utils
 from torchslim.arg_scope import add_arg_scope
 from torchslim.layers import padding as pad
-from torchslim.layers.common import (activate_fresh, check_rank, kernel_in_input_memory_format, normalize_and_activate,
-                                     scope_label, variable_collections)
+from torchslim.layers.common import (check_rank, kernel_in_input_memory_format, normalize_and_activate, scope_label,
+                                     variable_collections)
 from torchslim.layers.normalization import batch_norm, conv_with_batch_norm
 from torchslim.variables import model_variable, variable_scope
 
@@ -115,9 +115,8 @@ def convolution(inputs: torch.Tensor, num_outputs: int, kernel_size: IntOrList, 
         if normalizer_fn is batch_norm:  # inference: one convolution with BN folded in (see conv_with_batch_norm)
             outputs = conv_with_batch_norm(
                 lambda x_, w_, b_: _conv_nd(x_, w_, b_, strides, rates, padding), x, weights, channels_first,
-                normalizer_params)
+                normalizer_params, activation_fn)
             if outputs is not None:
-                outputs = activate_fresh(outputs, activation_fn)
                 return utils.collect_named_outputs(outputs_collections, sc.name, outputs)
         outputs = pad.to_data_format(_conv_nd(x, weights, biases, strides, rates, padding), channels_first)
         outputs = normalize_and_activate(outputs, normalizer_fn, normalizer_params, activation_fn)

@@ -18,8 +18,9 @@ import torch
 import torch.nn.functional as F
 
 from torchslim import initializers, utils
-from torchslim.arg_scope import add_arg_scope, arg_scope_func_key, current_arg_scope
-from torchslim.layers.common import FRESH_OUTPUT_OPS, activate_fresh, check_rank, scope_label, variable_collections
+from torchslim.arg_scope import add_arg_scope
+from torchslim.layers.common import (FRESH_OUTPUT_OPS, activate_fresh, check_rank, leaves_fresh_output, resolved_kwargs,
+                                     scope_label, variable_collections)
 from torchslim.variables import GraphKeys, current_call, model_variable, variable_scope
 
 __all__ = ["batch_norm", "layer_norm", "resolve_is_training", "batch_norm_folding"]
@@ -362,7 +363,7 @@ def _needs_param_grads(weights, params) -> bool:
 
 
 def conv_with_batch_norm(conv: Callable, x: torch.Tensor, weights: torch.Tensor, channels_first: bool,
-                         normalizer_params: Optional[dict]):
+                         normalizer_params: Optional[dict], activation_fn: Optional[Callable] = None):
     """``batch_norm(conv(x, weights))`` as one convolution with folded weights, when that is exact.
 
     Called by the convolution layers when their ``normalizer_fn`` is :func:`batch_norm`. The BN
@@ -386,18 +387,17 @@ def conv_with_batch_norm(conv: Callable, x: torch.Tensor, weights: torch.Tensor,
       weights: the kernel (PyTorch layout).
       channels_first: the layer's data format.
       normalizer_params: the conv's ``normalizer_params``.
+      activation_fn: the conv's own activation, applied after BN's (and after BN's outputs are
+        collected).
 
     Returns:
-      The output in the layer's data format (after BN's own ``activation_fn``), or None when the
+      The output in the layer's data format (after BN's ``activation_fn``, then the conv's), or None when the
       fast path does not apply or :func:`batch_norm_folding` turned it off (the caller then calls
       ``batch_norm`` as usual; nothing was created).
     """
     if not _FOLDING.get():
         return None
-    scoped = current_arg_scope().get(_BN_KEY)
-    kw = dict(scoped) if scoped else {}
-    if normalizer_params:
-        kw.update(normalizer_params)
+    kw = resolved_kwargs(batch_norm, normalizer_params)
     get = kw.get
     if (not kw.keys() <= _FOLDABLE_KWARGS or get("batch_weights") is not None or get("renorm")
             or get("adjustment") is not None or get("zero_debias_moving_mean")):
@@ -428,8 +428,8 @@ def conv_with_batch_norm(conv: Callable, x: torch.Tensor, weights: torch.Tensor,
             y = conv(x, folded, bias)
         outputs = y if channels_first else y.permute(0, *range(2, rank), 1)
         outputs = activate_fresh(outputs, get("activation_fn"))
-        return utils.collect_named_outputs(get("outputs_collections"), sc.name, outputs)
+        outputs = utils.collect_named_outputs(get("outputs_collections"), sc.name, outputs)
+    return activate_fresh(outputs, activation_fn, leaves_fresh_output(kw))
 
 
-_BN_KEY = arg_scope_func_key(batch_norm)
 FRESH_OUTPUT_OPS.update((batch_norm, layer_norm))
