@@ -8,6 +8,7 @@ import torch
 import torch.nn.functional as F
 
 import torchslim as slim
+from torchslim.nets import resnet_utils
 
 
 def run(fn, *inputs):
@@ -248,17 +249,6 @@ def create_input(batch, height, width, channels):
     return torch.from_numpy(np.tile(grid[None, :, :, None], (batch, 1, 1, channels)).astype(np.float32))
 
 
-def reference_conv2d_same(inputs, num_outputs, kernel_size, stride, rate=1, scope=None):
-    """tensorflow/models resnet_utils.conv2d_same: explicit symmetric-ish pad, then VALID."""
-    if stride == 1:
-        return slim.conv2d(inputs, num_outputs, kernel_size, stride=1, rate=rate, padding="SAME", scope=scope)
-    k_eff = kernel_size + (kernel_size - 1) * (rate - 1)
-    beg = (k_eff - 1) // 2
-    end = k_eff - 1 - beg
-    inputs = F.pad(inputs, (0, 0, beg, end, beg, end))
-    return slim.conv2d(inputs, num_outputs, kernel_size, stride=stride, rate=rate, padding="VALID", scope=scope)
-
-
 def _same_grids(n):
     x = create_input(1, n, n, 1)
     w = create_input(1, 3, 3, 1).reshape(3, 3, 1, 1)
@@ -270,7 +260,7 @@ def _same_grids(n):
         with slim.arg_scope([slim.conv2d], reuse=True):
             y1 = slim.conv2d(x, 1, [3, 3], stride=1, scope="Conv")
             y2 = slim.max_pool2d(y1, [1, 1], stride=2)  # resnet_utils.subsample
-            y3 = reference_conv2d_same(x, 1, 3, stride=2, scope="Conv")
+            y3 = resnet_utils.conv2d_same(x, 1, 3, stride=2, scope="Conv")
             y4 = slim.conv2d(x, 1, [3, 3], stride=2, scope="Conv")
         return [y[0, :, :, 0].numpy() for y in (y1, y2, y3, y4)]
 

@@ -18,6 +18,7 @@ import torch
 
 import torchslim as slim
 import torchslim.checkpoint
+from torchslim.nets import resnet_utils
 from conftest import find_fixtures_dir
 
 TOL = 1e-5
@@ -66,24 +67,9 @@ def _decode(value):
     return value
 
 
-def _reference_conv2d_same(inputs, num_outputs, kernel_size, stride, rate=1, scope=None):
-    """``resnet_utils.conv2d_same`` as in tensorflow/models (used until torchslim.nets has it)."""
-    if stride == 1:
-        return slim.conv2d(inputs, num_outputs, kernel_size, stride=1, rate=rate, padding="SAME", scope=scope)
-    k_eff = kernel_size + (kernel_size - 1) * (rate - 1)
-    pad_beg = (k_eff - 1) // 2
-    pad_end = k_eff - 1 - pad_beg
-    inputs = torch.nn.functional.pad(inputs, (0, 0, pad_beg, pad_end, pad_beg, pad_end))
-    return slim.conv2d(inputs, num_outputs, kernel_size, stride=stride, rate=rate, padding="VALID", scope=scope)
-
-
 def _function(name):
     if name == "conv2d_same":
-        try:
-            from torchslim.nets import resnet_utils
-            return resnet_utils.conv2d_same, slim.conv2d
-        except ImportError:
-            return _reference_conv2d_same, slim.conv2d
+        return resnet_utils.conv2d_same, slim.conv2d
     fn = getattr(slim, name)
     return fn, fn
 
