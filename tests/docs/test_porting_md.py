@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import pytest
 import torch
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
@@ -49,12 +48,6 @@ def test_tf_blocks_are_python():
 
 
 def test_python_blocks_run(tmp_path, monkeypatch):
-    import torchslim as slim
-    import torchslim.checkpoint
-
-    if not (hasattr(slim, "assign_from_checkpoint") and hasattr(torchslim.checkpoint, "save_checkpoint")):
-        pytest.skip("the page's checkpoint section needs slim.assign_from_checkpoint and "
-                    "torchslim.checkpoint.save_checkpoint, which have not landed yet")
     monkeypatch.chdir(tmp_path)  # files the page writes land in a temp dir
     torch.manual_seed(0)
     namespace = {"__name__": "porting_md"}

@@ -92,7 +92,6 @@ def test_facenet_embeddings(capsys):
 
 def test_facenet_embeddings_from_checkpoint(tmp_path, capsys):
     """--checkpoint and --images: a checkpoint written with facenet's names restores into the example."""
-    _needs_checkpoint_api()
     import numpy as np
     import torchslim as slim
     from torchslim.nets import inception_resnet_v1
@@ -107,16 +106,7 @@ def test_facenet_embeddings_from_checkpoint(tmp_path, capsys):
     assert "embeddings [2, 512]" in out
 
 
-def _needs_checkpoint_api():
-    import torchslim as slim
-    import torchslim.checkpoint
-
-    if not (hasattr(slim, "assign_from_checkpoint") and hasattr(torchslim.checkpoint, "save_checkpoint")):
-        pytest.skip("slim.assign_from_checkpoint / checkpoint.save_checkpoint have not landed yet")
-
-
 def test_finetune_from_stand_in_checkpoint(tmp_path, capsys):
-    _needs_checkpoint_api()
     out = run_example("finetune_from_checkpoint.py", "--steps", "3", "--batch-size", "8",
                       "--output", str(tmp_path / "finetuned.ckpt"), capsys=capsys)
     assert "wrote a stand-in pretrained checkpoint" in out
@@ -126,7 +116,6 @@ def test_finetune_from_stand_in_checkpoint(tmp_path, capsys):
 
 def test_finetune_from_tf_slim_fixture(fixtures_dir, tmp_path, capsys):
     """Starts from the checkpoint the real TF-Slim wrote for resnet_v2_small."""
-    _needs_checkpoint_api()
     checkpoint = fixtures_dir / "resnet_v2_small" / "model.ckpt"
     if not (fixtures_dir / "resnet_v2_small" / "model.ckpt.index").is_file():
         pytest.skip("fixture resnet_v2_small is absent")
