@@ -338,6 +338,61 @@ def test_conv2d_matches_numpy_reference(size, kernel, stride, rate, padding):
     np.testing.assert_allclose(out.detach().numpy(), numpy_conv2d(x, w, stride, rate, padding), rtol=1e-4, atol=1e-4)
 
 
+# --- explicit padding (tf.nn.conv2d's form) -------------------------------------------------------
+
+
+@pytest.mark.parametrize("pads, stride", [(((1, 1), (1, 1)), 2), (((0, 2), (1, 0)), 1), (((2, 2), (0, 0)), 3)])
+def test_explicit_padding_matches_numpy_pad_then_valid(pads, stride):
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal((2, 7, 8, 3)).astype(np.float32)
+    w = rng.standard_normal((3, 3, 3, 4)).astype(np.float32)
+
+    def fn(x):
+        return slim.conv2d(x, 4, 3, stride=stride, padding=[[0, 0], list(pads[0]), list(pads[1]), [0, 0]],
+                           activation_fn=None, weights_initializer=slim.initializers.constant_initializer(w))
+
+    _, out = run(fn, torch.from_numpy(x))
+    padded = np.pad(x, ((0, 0), pads[0], pads[1], (0, 0)))
+    expected = numpy_conv2d(padded, w, (stride, stride), (1, 1), "VALID")
+    np.testing.assert_allclose(out.detach().numpy(), expected, rtol=1e-4, atol=1e-4)
+
+
+def test_explicit_padding_nchw():
+    x = torch.rand(2, 6, 7, 3)
+
+    def fn(x):
+        a = slim.conv2d(x, 4, 3, stride=2, padding=[[0, 0], [1, 2], [0, 1], [0, 0]], scope="c")
+        b = slim.conv2d(x.permute(0, 3, 1, 2), 4, 3, stride=2, padding=[[0, 0], [0, 0], [1, 2], [0, 1]],
+                        data_format="NCHW", scope="c", reuse=True)
+        return a, b
+
+    _, (a, b) = run(fn, x)
+    torch.testing.assert_close(a, b.permute(0, 2, 3, 1))
+
+
+@pytest.mark.parametrize("padding, match", [
+    ([[0, 0], [1, 1], [1, 1]], "needs 4 .before, after. pairs"),
+    ([[0, 0], [1, 1], [1, 1], [1, 0]], "batch and channel dimensions"),
+    ([[1, 0], [1, 1], [1, 1], [0, 0]], "batch and channel dimensions"),
+    ([[0, 0], [-1, 1], [1, 1], [0, 0]], "must not be negative"),
+    ([1, 2, 3, 4], "list of .before, after. pairs"),
+    ("FULL", "padding must be 'SAME' or 'VALID'"),
+])
+def test_explicit_padding_errors_name_the_scope(padding, match):
+    with pytest.raises(ValueError, match=f"^my_conv: .*{match}"):
+        run(lambda x: slim.conv2d(x, 4, 3, padding=padding, scope="my_conv"), IMAGES)
+
+
+def test_symmetric_explicit_padding_makes_no_padded_copy(monkeypatch):
+    calls = []
+    real_pad = F.pad
+    monkeypatch.setattr(F, "pad", lambda *a, **k: calls.append(1) or real_pad(*a, **k))
+    run(lambda x: slim.conv2d(x, 4, 3, stride=2, padding=[[0, 0], [1, 1], [1, 1], [0, 0]]), IMAGES)
+    assert calls == []
+    run(lambda x: slim.conv2d(x, 4, 3, stride=2, padding=[[0, 0], [0, 1], [1, 1], [0, 0]]), IMAGES)
+    assert calls == [1]
+
+
 # --- 1-D and 3-D ---------------------------------------------------------------------------------
 
 

@@ -88,6 +88,30 @@ def test_conv2d_same_even():
     np.testing.assert_allclose(y4.detach().numpy(), _grid([[48, 37], [37, 22]]))
 
 
+@pytest.mark.parametrize("size, kernel, rate", [(6, 3, 1), (7, 3, 1), (9, 7, 1), (8, 3, 2), (8, 4, 1)])
+def test_conv2d_same_equals_tf_pad_then_valid(size, kernel, rate):
+    """TF-Slim's own recipe (zero pad by k_eff - 1, then VALID) on the same kernel, NHWC and NCHW."""
+    x = torch.rand(2, size, size, 3)
+    effective = kernel + (kernel - 1) * (rate - 1)
+    beg, end = (effective - 1) // 2, effective - 1 - (effective - 1) // 2
+
+    def fn(x):
+        y = resnet_utils.conv2d_same(x, 4, kernel, stride=2, rate=rate, scope="c")
+        reference = slim.conv2d(torch.nn.functional.pad(x, (0, 0, beg, end, beg, end)), 4, kernel, stride=2,
+                                rate=rate, padding="VALID", scope="c", reuse=True)
+        with slim.arg_scope([slim.conv2d], data_format="NCHW", reuse=True):
+            y_nchw = resnet_utils.conv2d_same(x.permute(0, 3, 1, 2), 4, kernel, stride=2, rate=rate, scope="c")
+        return y, reference, y_nchw
+
+    if rate > 1:  # TF-Slim's conv2d rejects stride > 1 with rate > 1: so does conv2d_same
+        with pytest.raises(ValueError, match="stride must be 1 when rate > 1"):
+            slim.Model(fn)(x)
+        return
+    y, reference, y_nchw = slim.Model(fn)(x)
+    torch.testing.assert_close(y, reference)
+    torch.testing.assert_close(y_nchw.permute(0, 2, 3, 1), reference)
+
+
 def test_conv2d_same_odd():
     y1, y2, y3, y4 = _conv2d_same_model(5)
     np.testing.assert_allclose(

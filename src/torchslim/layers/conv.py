@@ -45,7 +45,7 @@ def _check_rate_stride(stride, rate, label):
 
 @add_arg_scope
 def convolution(inputs: torch.Tensor, num_outputs: int, kernel_size: IntOrList, stride: IntOrList = 1,
-                padding: str = "SAME", data_format: Optional[str] = None, rate: IntOrList = 1,
+                padding: Union[str, Sequence[Sequence[int]]] = "SAME", data_format: Optional[str] = None, rate: IntOrList = 1,
                 activation_fn: Optional[Callable] = tfnn.relu, normalizer_fn: Optional[Callable] = None,
                 normalizer_params: Optional[dict] = None,
                 weights_initializer=initializers.xavier_initializer(), weights_regularizer=None,
@@ -63,7 +63,9 @@ def convolution(inputs: torch.Tensor, num_outputs: int, kernel_size: IntOrList, 
       num_outputs: output channels.
       kernel_size, stride, rate: an int or one value per spatial dimension; ``rate > 1`` is an
         atrous (dilated) convolution and needs ``stride == 1``.
-      padding: ``'SAME'`` or ``'VALID'``.
+      padding: ``'SAME'``, ``'VALID'``, or explicit ``[before, after]`` pairs for every input
+        dimension in ``data_format`` order, zero for batch and channels (as ``tf.nn.conv2d``
+        takes; a torchslim extension).
       data_format: None/``NWC``/``NHWC``/``NDHWC`` or ``NCW``/``NCHW``/``NCDHW``.
       activation_fn, normalizer_fn, normalizer_params: applied in the order conv, normalizer,
         activation.
@@ -92,7 +94,7 @@ def convolution(inputs: torch.Tensor, num_outputs: int, kernel_size: IntOrList, 
     channels_first = pad.is_channels_first(data_format, label)
     if data_format is not None and len(data_format) != rank:
         raise ValueError(f"{label}: Invalid data_format {data_format!r} for a rank-{rank} input")
-    padding = pad.normalize_padding(padding, label)
+    padding = pad.normalize_conv_padding(padding, rank, channels_first, label)
     kernel = utils.n_positive_integers(nd, kernel_size)
     strides = utils.n_positive_integers(nd, stride)
     rates = utils.n_positive_integers(nd, rate)

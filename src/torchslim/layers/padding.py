@@ -17,6 +17,7 @@ import torch.nn.functional as F
 
 __all__ = [
     "normalize_padding",
+    "normalize_conv_padding",
     "same_padding",
     "conv_padding",
     "output_size",
@@ -39,6 +40,48 @@ def normalize_padding(padding: str, scope: str = "") -> str:
     if value not in ("SAME", "VALID"):
         raise ValueError(f"{scope or 'layer'}: padding must be 'SAME' or 'VALID', got {padding!r}")
     return value
+
+
+def normalize_conv_padding(padding, rank: int, channels_first: bool, scope: str = ""):
+    """A convolution's ``padding``: ``'SAME'``, ``'VALID'``, or explicit pairs, as ``tf.nn.conv2d`` takes.
+
+    Explicit padding is one ``[before, after]`` pair per input dimension, in the layer's data format
+    (``[[0, 0], [top, bottom], [left, right], [0, 0]]`` for NHWC), with zeros for the batch and
+    channel dimensions.
+
+    Args:
+      padding: the layer's ``padding`` argument.
+      rank: the input rank.
+      channels_first: the layer's data format.
+      scope: the layer scope, for messages.
+
+    Returns:
+      ``'SAME'``, ``'VALID'``, or a tuple of ``(before, after)`` pairs for the spatial dimensions
+      (channels-first order).
+
+    Raises:
+      ValueError: naming ``scope``, for an unknown string, a wrong number of pairs, a negative
+        amount, or padding on the batch or channel dimension.
+    """
+    if isinstance(padding, str):
+        return normalize_padding(padding, scope)
+    label = scope or "layer"
+    try:
+        pairs = tuple((int(before), int(after)) for before, after in padding)
+    except (TypeError, ValueError):
+        raise ValueError(f"{label}: padding must be 'SAME', 'VALID' or a list of [before, after] pairs, "
+                         f"got {padding!r}") from None
+    if len(pairs) != rank:
+        raise ValueError(f"{label}: explicit padding needs {rank} [before, after] pairs (one per input "
+                         f"dimension), got {len(pairs)}: {padding!r}")
+    channel = 1 if channels_first else rank - 1
+    if pairs[0] != (0, 0) or pairs[channel] != (0, 0):
+        raise ValueError(f"{label}: explicit padding of the batch and channel dimensions must be [0, 0], "
+                         f"got {padding!r}")
+    if min(min(pair) for pair in pairs) < 0:
+        raise ValueError(f"{label}: explicit padding must not be negative, got {padding!r}")
+    spatial = pairs[2:] if channels_first else pairs[1:-1]
+    return spatial
 
 
 def same_padding(in_size: int, kernel: int, stride: int, rate: int = 1) -> Tuple[int, int]:
@@ -69,7 +112,8 @@ def conv_padding(
     Args:
       spatial: input spatial sizes (channels-first order of dims, e.g. ``(H, W)``).
       kernel, stride, rate: per-dimension values.
-      padding: ``'SAME'`` or ``'VALID'``.
+      padding: ``'SAME'``, ``'VALID'``, or ``(before, after)`` pairs per spatial dimension (see
+        :func:`normalize_conv_padding`).
 
     Returns:
       ``(explicit, symmetric)``: ``explicit`` is an ``F.pad`` list (last dimension first) or None
@@ -84,7 +128,10 @@ def _conv_padding(spatial, kernel, stride, rate, padding):
     """:func:`conv_padding` on tuples, cached: a net asks the same few questions on every call."""
     if padding == "VALID":
         return None, (0,) * len(spatial)
-    pairs = [same_padding(n, k, s, r) for n, k, s, r in zip(spatial, kernel, stride, rate)]
+    if padding == "SAME":
+        pairs = [same_padding(n, k, s, r) for n, k, s, r in zip(spatial, kernel, stride, rate)]
+    else:  # explicit pairs: symmetric ones go to the kernel (no padded copy of the input)
+        pairs = padding
     if all(b == a for b, a in pairs):
         return None, tuple(b for b, _ in pairs)
     explicit: List[int] = []

@@ -25,11 +25,11 @@ import collections
 from typing import Callable, Dict, Optional, Sequence
 
 import torch
-import torch.nn.functional as F
 
 from torchslim import initializers, nn as tfnn, regularizers, utils
 from torchslim.arg_scope import add_arg_scope, arg_scope
-from torchslim.layers import batch_norm, conv2d, max_pool2d, softmax
+from torchslim.layers import batch_norm, conv2d, max_pool2d, padding as pad, softmax
+from torchslim.layers.common import resolved_kwargs
 from torchslim.variables import GraphKeys, variable_scope
 
 __all__ = ["Block", "subsample", "conv2d_same", "stack_blocks_dense", "resnet_arg_scope", "check_output_stride",
@@ -76,7 +76,8 @@ def conv2d_same(inputs: torch.Tensor, num_outputs: int, kernel_size: int, stride
 
     With ``stride == 1`` this is ``conv2d(..., stride=1, rate=rate, padding='SAME')``. Otherwise
     the input is zero-padded by ``k_eff - 1`` cells in H and W (``k_eff = k + (k - 1)(rate - 1)``;
-    ``(k_eff - 1) // 2`` before, the rest after) and convolved with ``padding='VALID'``. So::
+    ``(k_eff - 1) // 2`` before, the rest after) and convolved without further padding (TF-Slim's
+    ``tf.pad`` + ``'VALID'``; here as the convolution's explicit padding). So::
 
         net = conv2d_same(inputs, n, 3, stride=2)
 
@@ -102,8 +103,14 @@ def conv2d_same(inputs: torch.Tensor, num_outputs: int, kernel_size: int, stride
     pad_total = effective - 1
     pad_beg = pad_total // 2
     pad_end = pad_total - pad_beg
-    inputs = F.pad(inputs, (0, 0, pad_beg, pad_end, pad_beg, pad_end))
-    return conv2d(inputs, num_outputs, kernel_size, stride=stride, rate=rate, padding="VALID", scope=scope)
+    # TF-Slim pads with tf.pad and convolves VALID; explicit padding gives the same numbers, and when
+    # it is symmetric (odd kernels) the kernel pads as it reads, with no padded copy of the input.
+    spatial = [pad_beg, pad_end]
+    if pad.is_channels_first(resolved_kwargs(conv2d, None).get("data_format")):
+        padding = [[0, 0], [0, 0], spatial, spatial]
+    else:
+        padding = [[0, 0], spatial, spatial, [0, 0]]
+    return conv2d(inputs, num_outputs, kernel_size, stride=stride, rate=rate, padding=padding, scope=scope)
 
 
 @add_arg_scope
