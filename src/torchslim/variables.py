@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import functools
 import re
 from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Dict, Iterable, Iterator, List, NamedTuple, Optional, Sequence, Tuple, Union
 
 import numpy as np
 import torch
@@ -235,13 +236,20 @@ class ScopeModule(nn.Module):
 # Scopes and the per-call state.
 
 
-@dataclass(frozen=True)
-class VariableScope:
-    """The active variable scope: ``name`` (``''`` at the top), ``reuse`` and its name scope."""
+class VariableScope(NamedTuple):
+    """The active variable scope: ``name`` (``''`` at the top), ``reuse`` and its name scope.
+
+    Immutable; a named tuple rather than a frozen dataclass because every layer call makes one or
+    two, and a tuple is several times cheaper to build.
+    """
 
     name: str
-    reuse: Any = None
+    reuse: object = None  # None, True or AUTO_REUSE
     original_name_scope: str = ""
+
+
+# VariableScope from a (name, reuse, original_name_scope) tuple, without the Python-level __new__.
+_make_scope = functools.partial(tuple.__new__, VariableScope)
 
 
 class CallState:
@@ -361,13 +369,6 @@ def _unique_default_name(state: CallState, prefix: str) -> str:
     return f"{prefix}_{idx}"
 
 
-def _open_scope(state: CallState, name: str) -> None:
-    count = state.scope_counts.get(name, 0)
-    if count == 0:
-        state.scope_log.append(name)
-    state.scope_counts[name] = count + 1
-
-
 def _close_subscopes(state: CallState, name: str, log_start: int) -> None:
     """Resets the counters of ``name``'s sub-scopes (TF's ``close_variable_subscopes``).
 
@@ -447,21 +448,38 @@ class variable_scope:  # noqa: N801 (TF's name; a class rather than a generator:
         state = _CALL.get()
         if state is None:
             current_call(f"variable_scope {_scope_label(name_or_scope, self._default_name)!r}")
-        scope, current_ns = _new_scope(state, name_or_scope, self._default_name, self._reuse)
-        log_start = len(state.scope_log)
-        _open_scope(state, scope.name)
-        saved_counts = dict(state.scope_counts) if isinstance(name_or_scope, VariableScope) else None
-        self._exit.append((state, scope.name, log_start, saved_counts, state.scope, state.name_scope))
-        state.scope, state.name_scope = scope, current_ns
+        if type(name_or_scope) is str:  # a layer's scope name: _new_scope's second case, inlined (hot path)
+            ns = state.name_scope
+            current_ns = state.unique_name(f"{ns}/{name_or_scope}" if ns else name_or_scope)
+            parent = state.scope
+            name = f"{parent.name}/{name_or_scope}" if parent.name else name_or_scope
+            scope = _make_scope((name, self._reuse or parent.reuse or None, current_ns + "/"))
+        else:
+            scope, current_ns = _new_scope(state, name_or_scope, self._default_name, self._reuse)
+            name = scope.name
+        log = state.scope_log
+        log_start = len(log)
+        counts = state.scope_counts
+        count = counts.get(name, 0)
+        if count == 0:
+            log.append(name)
+        counts[name] = count + 1
+        saved_counts = dict(counts) if isinstance(name_or_scope, VariableScope) else None
+        self._exit.append((state, name, log_start, saved_counts, state.scope, state.name_scope))
+        state.scope = scope
+        state.name_scope = current_ns
         return scope
 
     def __exit__(self, *exc_info) -> None:
         state, new_name, log_start, saved_counts, old_scope, old_ns = self._exit.pop()
-        state.scope, state.name_scope = old_scope, old_ns
+        state.scope = old_scope
+        state.name_scope = old_ns
         if saved_counts is not None:
             state.scope_counts = saved_counts
         else:
-            _close_subscopes(state, new_name, log_start)
+            opened = len(state.scope_log) - log_start  # scopes first opened since the entry
+            if opened > 1 or (opened == 1 and state.scope_log[log_start] != new_name):
+                _close_subscopes(state, new_name, log_start)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -726,6 +744,22 @@ def model_variable(
     del caching_device, device, partitioner, custom_getter, use_resource
     spec = (collections, True)
     return _get_variable(name, shape, dtype, initializer, regularizer, trainable, spec, layout).tensor
+
+
+def layer_variable(name: str, shape: Sequence[int], dtype: torch.dtype, initializer, regularizer, trainable: bool,
+                   collections, layout: str = "identity") -> torch.Tensor:
+    """:func:`model_variable` as the bundled layers call it, without the arg-scope lookup.
+
+    The layers pass every argument that means something here explicitly, so a ``model_variable``
+    arg scope could only add the TF arguments torchslim ignores (``device``, ``caching_device``,
+    ...): skipping it changes nothing and saves two calls per variable on every layer call.
+
+    Args: as :func:`model_variable` (all but ``layout`` required).
+
+    Returns:
+      The parameter or buffer.
+    """
+    return _get_variable(name, shape, dtype, initializer, regularizer, trainable, (collections, True), layout).tensor
 
 
 def global_variable(initial_value, validate_shape: bool = True, name: Optional[str] = None,
