@@ -72,6 +72,29 @@ def test_fold_matches_plain_path(bn_params):
     torch.testing.assert_close(fast, plain, atol=TOL, rtol=0)
 
 
+def test_fold_follows_a_changed_normalizer_params_dict():
+    """The resolved BN arguments are cached per dict: changing the dict in place must still count."""
+    bn_params = {"decay": 0.997, "epsilon": 1e-5, "scale": True}
+    bn_scope = {"decay": 0.9}
+    with slim.arg_scope([slim.conv2d], normalizer_fn=slim.batch_norm, normalizer_params=bn_params):
+        with slim.arg_scope([slim.batch_norm], **bn_scope) as scope:  # entered once: the same dicts every call
+            model = slim.Model(lambda x: slim.conv2d(slim.conv2d(x, 8, 3, scope="conv1"), 4, 1, scope="conv2"))
+    x = torch.randn(2, 9, 9, 3)
+    model.build(x)
+    _randomize_bn(model)
+    model.eval()
+    with torch.no_grad():
+        first = model(x)
+        bn_params["epsilon"] = 0.5  # the params dict, changed in place
+        changed = model(x)
+        torch.testing.assert_close(changed, _plain(model, x), atol=TOL, rtol=0)
+        assert not torch.allclose(first, changed)
+        scope[slim.arg_scope_func_key(slim.batch_norm)]["is_training"] = True  # the arg scope's own dict
+        before = model.variable("conv1/BatchNorm/moving_mean").tensor.clone()
+        model(x)  # now the BN runs on batch statistics and updates itself
+        assert not torch.equal(before, model.variable("conv1/BatchNorm/moving_mean").tensor)
+
+
 def test_fold_creates_the_same_variables_as_batch_norm():
     x = torch.randn(2, 9, 9, 3)
     params = {"scale": True, "variables_collections": ["extra"],

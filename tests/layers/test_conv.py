@@ -383,6 +383,17 @@ def test_explicit_padding_errors_name_the_scope(padding, match):
         run(lambda x: slim.conv2d(x, 4, 3, padding=padding, scope="my_conv"), IMAGES)
 
 
+def test_checks_still_run_after_the_same_layer_passed_them():
+    """Validated arguments are cached per call signature; a bad call must still fail after good ones."""
+    run(lambda x: slim.conv2d(x, 4, 3, padding="SAME", scope="c"), IMAGES)
+    with pytest.raises(ValueError, match="padding must be 'SAME' or 'VALID'"):
+        run(lambda x: slim.conv2d(x, 4, 3, padding="FULL", scope="c"), IMAGES)
+    with pytest.raises(ValueError, match="stride must be 1 when rate > 1"):
+        run(lambda x: slim.conv2d(x, 4, 3, stride=2, rate=2, scope="c"), IMAGES)
+    with pytest.raises(ValueError, match="Invalid data_format"):
+        run(lambda x: slim.conv2d(x, 4, 3, data_format="NCDHW", scope="c"), IMAGES)
+
+
 def test_symmetric_explicit_padding_makes_no_padded_copy(monkeypatch):
     calls = []
     real_pad = F.pad

@@ -18,7 +18,7 @@ from torchslim.layers import padding as pad
 from torchslim.layers.common import (check_rank, kernel_in_input_memory_format, normalize_and_activate, scope_label,
                                      variable_collections)
 from torchslim.layers.normalization import batch_norm, conv_with_batch_norm
-from torchslim.variables import model_variable, variable_scope
+from torchslim.variables import layer_variable, variable_scope
 
 __all__ = [
     "convolution", "convolution1d", "convolution2d", "convolution3d", "conv1d", "conv2d", "conv3d",
@@ -30,17 +30,67 @@ _CONV = {1: F.conv1d, 2: F.conv2d, 3: F.conv3d}
 
 
 def _conv_nd(x, weights, biases, stride, rate, padding, groups=1):
-    """A convolution with TF padding on a channels-first tensor."""
-    spatial = x.shape[2:]
-    kernel = weights.shape[2:]
-    explicit, symmetric = pad.conv_padding(spatial, kernel, stride, rate, padding)
-    x = pad.pad_explicit(x, explicit)
-    return _CONV[len(spatial)](x, weights, biases, stride, symmetric, rate, groups)
+    """A convolution with TF padding on a channels-first tensor (``stride``, ``rate``: tuples)."""
+    explicit, symmetric = pad.conv_padding_tuples(x.shape[2:], weights.shape[2:], stride, rate, padding)
+    if explicit is not None:
+        x = F.pad(x, explicit)
+    return _CONV[x.dim() - 2](x, weights, biases, stride, symmetric, rate, groups)
 
 
 def _check_rate_stride(stride, rate, label):
     if max(rate) > 1 and max(stride) > 1:
         raise ValueError(f"{label}: stride must be 1 when rate > 1 (stride={list(stride)}, rate={list(rate)})")
+
+
+# (rank, conv_dims, data_format, padding, kernel_size, stride, rate) -> what _validated_conv_config gives.
+# A net asks the same few questions on every call; only hashable arguments are kept (lists become tuples).
+_CONV_CONFIGS: dict = {}
+_MAX_CONV_CONFIGS = 1024
+
+
+def _conv_config(inputs, kernel_size, stride, padding, data_format, rate, conv_dims, scope):
+    """``(channels_first, padding, kernel, strides, rates)`` of a convolution call, validated; cached.
+
+    Raises:
+      ValueError: as :func:`convolution` documents, naming the scope.
+    """
+    if isinstance(inputs, torch.Tensor):
+        key = (inputs.dim(), conv_dims, data_format, padding,
+               tuple(kernel_size) if type(kernel_size) is list else kernel_size,
+               tuple(stride) if type(stride) is list else stride, tuple(rate) if type(rate) is list else rate)
+        try:
+            return _CONV_CONFIGS[key]
+        except KeyError:
+            pass
+        except TypeError:  # an unhashable argument: validate without caching
+            key = None
+    else:
+        key = None
+    config = _validated_conv_config(inputs, kernel_size, stride, padding, data_format, rate, conv_dims,
+                                    scope_label(scope, "Conv"))
+    if key is not None:
+        if len(_CONV_CONFIGS) >= _MAX_CONV_CONFIGS:
+            _CONV_CONFIGS.clear()
+        _CONV_CONFIGS[key] = config
+    return config
+
+
+def _validated_conv_config(inputs, kernel_size, stride, padding, data_format, rate, conv_dims, label):
+    if conv_dims is not None:
+        if not isinstance(inputs, torch.Tensor) or inputs.dim() != conv_dims + 2:
+            got = inputs.dim() if isinstance(inputs, torch.Tensor) else type(inputs).__name__
+            raise ValueError(f"{label}: Convolution expects input with rank {conv_dims + 2}, got {got}")
+    rank = check_rank(inputs, (3, 4, 5), label, "convolution")
+    nd = rank - 2
+    channels_first = pad.is_channels_first(data_format, label)
+    if data_format is not None and len(data_format) != rank:
+        raise ValueError(f"{label}: Invalid data_format {data_format!r} for a rank-{rank} input")
+    padding = pad.normalize_conv_padding(padding, rank, channels_first, label)
+    kernel = utils.n_positive_integers(nd, kernel_size)
+    strides = utils.n_positive_integers(nd, stride)
+    rates = utils.n_positive_integers(nd, rate)
+    _check_rate_stride(strides, rates, label)
+    return channels_first, padding, kernel, strides, rates
 
 
 @add_arg_scope
@@ -84,40 +134,26 @@ def convolution(inputs: torch.Tensor, num_outputs: int, kernel_size: IntOrList, 
       ValueError: for a wrong input rank, an unknown data format or padding, stride and rate both
         above 1, or a channel mismatch on reuse (each naming the scope or variable).
     """
-    label = scope_label(scope, "Conv")
-    if conv_dims is not None:
-        if not isinstance(inputs, torch.Tensor) or inputs.dim() != conv_dims + 2:
-            got = inputs.dim() if isinstance(inputs, torch.Tensor) else type(inputs).__name__
-            raise ValueError(f"{label}: Convolution expects input with rank {conv_dims + 2}, got {got}")
-    rank = check_rank(inputs, (3, 4, 5), label, "convolution")
-    nd = rank - 2
-    channels_first = pad.is_channels_first(data_format, label)
-    if data_format is not None and len(data_format) != rank:
-        raise ValueError(f"{label}: Invalid data_format {data_format!r} for a rank-{rank} input")
-    padding = pad.normalize_conv_padding(padding, rank, channels_first, label)
-    kernel = utils.n_positive_integers(nd, kernel_size)
-    strides = utils.n_positive_integers(nd, stride)
-    rates = utils.n_positive_integers(nd, rate)
-    _check_rate_stride(strides, rates, label)
+    channels_first, padding, kernel, strides, rates = _conv_config(inputs, kernel_size, stride, padding,
+                                                                   data_format, rate, conv_dims, scope)
     num_outputs = int(num_outputs)
     in_channels = inputs.shape[1] if channels_first else inputs.shape[-1]
     with variable_scope(scope, "Conv", [inputs], reuse=reuse) as sc:
-        weights = model_variable(
+        weights = layer_variable(
             "weights", shape=tuple(kernel) + (in_channels, num_outputs), dtype=inputs.dtype,
             initializer=weights_initializer, regularizer=weights_regularizer, trainable=trainable,
             collections=variable_collections(variables_collections, "weights"), layout="conv")
         weights = kernel_in_input_memory_format(weights, channels_first)
         biases = None
         if normalizer_fn is None and biases_initializer is not None:
-            biases = model_variable(
+            biases = layer_variable(
                 "biases", shape=(num_outputs,), dtype=inputs.dtype, initializer=biases_initializer,
                 regularizer=biases_regularizer, trainable=trainable,
                 collections=variable_collections(variables_collections, "biases"))
         x = pad.to_channels_first(inputs, channels_first)
         if normalizer_fn is batch_norm:  # inference: one convolution with BN folded in (see conv_with_batch_norm)
-            outputs = conv_with_batch_norm(
-                lambda x_, w_, b_: _conv_nd(x_, w_, b_, strides, rates, padding), x, weights, channels_first,
-                normalizer_params, activation_fn)
+            outputs = conv_with_batch_norm(_conv_nd, (strides, rates, padding), x, weights, channels_first,
+                                           normalizer_params, activation_fn)
             if outputs is not None:
                 return utils.collect_named_outputs(outputs_collections, sc.name, outputs)
         outputs = pad.to_data_format(_conv_nd(x, weights, biases, strides, rates, padding), channels_first)
@@ -193,20 +229,20 @@ def separable_convolution2d(inputs: torch.Tensor, num_outputs: Optional[int], ke
     depth = in_channels * int(depth_multiplier)
     pointwise_initializer = pointwise_initializer or weights_initializer
     with variable_scope(scope, "SeparableConv2d", [inputs], reuse=reuse) as sc:
-        depthwise = model_variable(
+        depthwise = layer_variable(
             "depthwise_weights", shape=tuple(kernel) + (in_channels, int(depth_multiplier)), dtype=inputs.dtype,
             initializer=weights_initializer, regularizer=weights_regularizer, trainable=trainable,
             collections=variable_collections(variables_collections, "weights"), layout="depthwise")
         pointwise = None
         if num_outputs is not None:
-            pointwise = model_variable(
+            pointwise = layer_variable(
                 "pointwise_weights", shape=(1, 1, depth, int(num_outputs)), dtype=inputs.dtype,
                 initializer=pointwise_initializer, regularizer=weights_regularizer, trainable=trainable,
                 collections=variable_collections(variables_collections, "weights"), layout="conv")
         biases = None
         if normalizer_fn is None and biases_initializer is not None:
             out_channels = int(num_outputs) if num_outputs is not None else depth
-            biases = model_variable(
+            biases = layer_variable(
                 "biases", shape=(out_channels,), dtype=inputs.dtype, initializer=biases_initializer,
                 regularizer=biases_regularizer, trainable=trainable,
                 collections=variable_collections(variables_collections, "biases"))
@@ -262,14 +298,14 @@ def convolution2d_transpose(inputs: torch.Tensor, num_outputs: int, kernel_size:
     strides = utils.two_element_tuple(stride)
     in_channels = inputs.shape[1] if channels_first else inputs.shape[-1]
     with variable_scope(scope, "Conv2d_transpose", [inputs], reuse=reuse) as sc:
-        weights = model_variable(
+        weights = layer_variable(
             "weights", shape=tuple(kernel) + (int(num_outputs), in_channels), dtype=inputs.dtype,
             initializer=weights_initializer, regularizer=weights_regularizer, trainable=trainable,
             collections=variable_collections(variables_collections, "weights"), layout="conv_transpose")
         weights = kernel_in_input_memory_format(weights, channels_first)
         biases = None
         if normalizer_fn is None and biases_initializer is not None:
-            biases = model_variable(
+            biases = layer_variable(
                 "biases", shape=(int(num_outputs),), dtype=inputs.dtype, initializer=biases_initializer,
                 regularizer=biases_regularizer, trainable=trainable,
                 collections=variable_collections(variables_collections, "biases"))

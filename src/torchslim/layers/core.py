@@ -12,7 +12,7 @@ from torchslim import initializers, nn as tfnn, utils
 from torchslim.arg_scope import add_arg_scope
 from torchslim.layers.common import check_rank, normalize_and_activate, scope_label, variable_collections
 from torchslim.layers.normalization import resolve_is_training
-from torchslim.variables import model_variable, name_scope, variable_scope
+from torchslim.variables import layer_variable, name_scope, variable_scope
 
 __all__ = ["fully_connected", "flatten", "dropout", "softmax", "bias_add", "one_hot_encoding", "unit_norm",
            "relu", "relu6", "elu", "linear"]
@@ -49,13 +49,13 @@ def fully_connected(inputs: torch.Tensor, num_outputs: int, activation_fn: Optio
     check_rank(inputs, range(2, 9), label, "fully_connected")
     in_units = utils.last_dimension(inputs.shape, min_rank=2)
     with variable_scope(scope, "fully_connected", [inputs], reuse=reuse) as sc:
-        weights = model_variable(
+        weights = layer_variable(
             "weights", shape=(in_units, num_outputs), dtype=inputs.dtype, initializer=weights_initializer,
             regularizer=weights_regularizer, trainable=trainable,
             collections=variable_collections(variables_collections, "weights"), layout="fc")
         biases = None
         if normalizer_fn is None and biases_initializer is not None:
-            biases = model_variable(
+            biases = layer_variable(
                 "biases", shape=(num_outputs,), dtype=inputs.dtype, initializer=biases_initializer,
                 regularizer=biases_regularizer, trainable=trainable,
                 collections=variable_collections(variables_collections, "biases"))
@@ -159,7 +159,7 @@ def bias_add(inputs: torch.Tensor, activation_fn: Optional[Callable] = None,
         raise ValueError(f"{label}: data_format NCHW only supports 4D Tensor")
     channel_axis = 1 if data_format == "NCHW" else rank - 1
     with variable_scope(scope, "BiasAdd", [inputs], reuse=reuse) as sc:
-        biases = model_variable("biases", shape=(int(inputs.shape[channel_axis]),), dtype=inputs.dtype,
+        biases = layer_variable("biases", shape=(int(inputs.shape[channel_axis]),), dtype=inputs.dtype,
                                 initializer=initializer, regularizer=regularizer, trainable=trainable,
                                 collections=variable_collections(variables_collections, "biases"))
         shape = [1] * rank

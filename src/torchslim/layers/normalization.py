@@ -12,16 +12,17 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import weakref
-from typing import Callable, Iterator, Optional
+from typing import Callable, Iterator, NamedTuple, Optional
 
 import torch
 import torch.nn.functional as F
 
 from torchslim import initializers, utils
-from torchslim.arg_scope import add_arg_scope
+from torchslim.arg_scope import add_arg_scope, arg_scope_func_key, current_arg_scope
 from torchslim.layers.common import (FRESH_OUTPUT_OPS, activate_fresh, check_rank, leaves_fresh_output, resolved_kwargs,
                                      scope_label, variable_collections)
-from torchslim.variables import GraphKeys, current_call, model_variable, variable_scope
+from torchslim.layers.padding import _TO_LAST
+from torchslim.variables import _CALL, GraphKeys, current_call, layer_variable, model_variable, variable_scope
 
 __all__ = ["batch_norm", "layer_norm", "resolve_is_training", "batch_norm_folding"]
 
@@ -97,21 +98,24 @@ def batch_norm(inputs: torch.Tensor, decay: float = 0.999, center: bool = True, 
     Raises:
       ValueError: for rank < 2, an unknown data format, or unsupported options, naming the scope.
     """
-    label = scope_label(scope, "BatchNorm")
-    _unsupported(label, batch_weights=batch_weights is not None, renorm=renorm, adjustment=adjustment is not None)
-    rank = check_rank(inputs, range(2, 9), label, "batch_norm")
-    if data_format not in ("NHWC", "NCHW"):
+    if batch_weights is not None or renorm or adjustment is not None:
+        _unsupported(scope_label(scope, "BatchNorm"), batch_weights=batch_weights is not None, renorm=renorm,
+                     adjustment=adjustment is not None)
+    rank = inputs.dim() if isinstance(inputs, torch.Tensor) else 0
+    if not 2 <= rank <= 8 or data_format not in ("NHWC", "NCHW"):  # the label only when it is needed
+        label = scope_label(scope, "BatchNorm")
+        check_rank(inputs, range(2, 9), label, "batch_norm")
         raise ValueError(f"{label}: data_format has to be either NCHW or NHWC.")
     channel_axis = 1 if data_format == "NCHW" and rank > 2 else rank - 1
     channels = int(inputs.shape[channel_axis])
-    training = resolve_is_training(is_training, label)
+    # outside a model the error names the layer as scope_label would there: its own scope or default name
+    training = resolve_is_training(is_training, scope if isinstance(scope, str) else "BatchNorm")
     with variable_scope(scope, "BatchNorm", [inputs], reuse=reuse) as sc:
         params = _bn_variables(channels, center, scale, param_initializers or {}, param_regularizers or {},
                                variables_collections, trainable,
                                _param_order(rank, fused, updates_collections, zero_debias_moving_mean),
                                _param_dtype(inputs.dtype))
-        state = current_call(label)
-        update = training and not state.dry_run
+        update = training and not _CALL.get().dry_run
         unbiased = fused is not False and rank in (2, 4)
         if zero_debias_moving_mean:
             outputs = _zero_debias_bn(inputs, params, channel_axis, decay, epsilon, training, update, unbiased,
@@ -134,18 +138,20 @@ def _param_dtype(input_dtype: torch.dtype) -> torch.dtype:
 
 def _bn_variables(channels, center, scale, initializers_, regularizers_, collections, trainable, order,
                   dtype=torch.float32):
-    defaults = _DEFAULT_INITIALIZERS
-    wanted = {"beta": center, "gamma": scale}
+    """``{beta, gamma, moving_mean, moving_variance}`` of the BN scope (None for an unused one), in TF's order."""
+    shape = (channels,)
     params = {}
-    for name in order + ("moving_mean", "moving_variance"):
-        if not wanted.get(name, True):
+    for name in order:  # beta and gamma, trainable
+        if not (center if name == "beta" else scale):
             params[name] = None
             continue
-        moving = name.startswith("moving")
-        params[name] = model_variable(
-            name, shape=(channels,), dtype=dtype, initializer=initializers_.get(name, defaults[name]),
-            regularizer=None if moving else regularizers_.get(name), trainable=trainable and not moving,
-            collections=None if collections is None else variable_collections(collections, name))
+        params[name] = layer_variable(
+            name, shape, dtype, initializers_.get(name, _DEFAULT_INITIALIZERS[name]), regularizers_.get(name),
+            trainable, None if collections is None else variable_collections(collections, name))
+    for name in ("moving_mean", "moving_variance"):
+        params[name] = layer_variable(
+            name, shape, dtype, initializers_.get(name, _DEFAULT_INITIALIZERS[name]), None, False,
+            None if collections is None else variable_collections(collections, name))
     return params
 
 
@@ -362,8 +368,9 @@ def _needs_param_grads(weights, params) -> bool:
     return weights.requires_grad or any(params[n] is not None and params[n].requires_grad for n in ("gamma", "beta"))
 
 
-def conv_with_batch_norm(conv: Callable, x: torch.Tensor, weights: torch.Tensor, channels_first: bool,
-                         normalizer_params: Optional[dict], activation_fn: Optional[Callable] = None):
+def conv_with_batch_norm(conv: Callable, conv_args: tuple, x: torch.Tensor, weights: torch.Tensor,
+                         channels_first: bool, normalizer_params: Optional[dict],
+                         activation_fn: Optional[Callable] = None):
     """``batch_norm(conv(x, weights))`` as one convolution with folded weights, when that is exact.
 
     Called by the convolution layers when their ``normalizer_fn`` is :func:`batch_norm`. The BN
@@ -382,7 +389,8 @@ def conv_with_batch_norm(conv: Callable, x: torch.Tensor, weights: torch.Tensor,
     convolution and ``F.batch_norm`` run separately (the plain path, sharing this code).
 
     Args:
-      conv: ``conv(x, weights, bias) -> channels-first output``.
+      conv: ``conv(x, weights, bias, *conv_args) -> channels-first output``.
+      conv_args: the convolution's other arguments (stride, rate, padding).
       x: the channels-first input.
       weights: the kernel (PyTorch layout).
       channels_first: the layer's data format.
@@ -397,7 +405,81 @@ def conv_with_batch_norm(conv: Callable, x: torch.Tensor, weights: torch.Tensor,
     """
     if not _FOLDING.get():
         return None
-    kw = resolved_kwargs(batch_norm, normalizer_params)
+    rank = x.dim()
+    plan = _fold_plan(normalizer_params, channels_first, rank)
+    if plan is None:
+        return None
+    is_training = plan.is_training
+    if is_training is None:
+        is_training = _CALL.get().is_training  # inside a layer's scope, so a call is running
+    elif isinstance(is_training, torch.Tensor):
+        is_training = bool(is_training.item())
+    if is_training:
+        return None
+    with variable_scope(plan.scope, "BatchNorm", None, reuse=plan.reuse) as sc:
+        params = _bn_variables(int(weights.shape[0]), plan.center, plan.scale, plan.param_initializers,
+                               plan.param_regularizers, plan.variables_collections, plan.trainable, plan.order,
+                               _param_dtype(x.dtype))
+        epsilon = plan.epsilon
+        if _needs_param_grads(weights, params):
+            y = F.batch_norm(conv(x, weights, None, *conv_args), params["moving_mean"], params["moving_variance"],
+                             params["gamma"], params["beta"], False, 0.0, epsilon)
+        else:
+            folded, bias = folded_weights(weights, params, epsilon)
+            y = conv(x, folded, bias, *conv_args)
+        outputs = y if channels_first else y.permute(_TO_LAST[rank])
+        outputs = activate_fresh(outputs, plan.activation_fn)
+        outputs = utils.collect_named_outputs(plan.outputs_collections, sc.name, outputs)
+    return activate_fresh(outputs, activation_fn, plan.leaves_fresh)
+
+
+class _FoldPlan(NamedTuple):
+    """The ``batch_norm`` arguments a foldable conv + BN call resolves to (see :func:`_fold_plan`)."""
+
+    is_training: object
+    scope: Optional[str]
+    reuse: object
+    center: bool
+    scale: bool
+    param_initializers: dict
+    param_regularizers: dict
+    variables_collections: object
+    trainable: bool
+    order: tuple
+    epsilon: float
+    activation_fn: Optional[Callable]
+    outputs_collections: object
+    leaves_fresh: bool
+
+
+# (id of normalizer_params, channels_first, rank) -> (copy of the batch_norm arg-scope dict, copy of
+# normalizer_params, plan or None). An entry is used only while both dicts still equal its copies, so
+# a dict changed in place, a new dict with a recycled id, or another arg scope is resolved afresh.
+_FOLD_PLANS: dict = {}
+_MAX_FOLD_PLANS = 256
+
+
+def _fold_plan(normalizer_params: Optional[dict], channels_first: bool, rank: int) -> Optional[_FoldPlan]:
+    """What ``batch_norm`` would be called with here, or None when the call cannot be folded.
+
+    Resolving the BN's arguments (arg scope merged under ``normalizer_params``) and checking them
+    is the same work on every call of a net, so the result is cached; comparing two small dicts
+    with the cached copies is cheaper than resolving them again.
+    """
+    scoped = current_arg_scope().get(_BATCH_NORM_KEY)
+    key = (id(normalizer_params), channels_first, rank)
+    hit = _FOLD_PLANS.get(key)
+    if hit is not None and hit[0] == scoped and hit[1] == normalizer_params:
+        return hit[2]
+    plan = _resolve_fold_plan(resolved_kwargs(batch_norm, normalizer_params), channels_first, rank)
+    if len(_FOLD_PLANS) >= _MAX_FOLD_PLANS:
+        _FOLD_PLANS.clear()
+    _FOLD_PLANS[key] = (None if scoped is None else dict(scoped),
+                        None if normalizer_params is None else dict(normalizer_params), plan)
+    return plan
+
+
+def _resolve_fold_plan(kw: dict, channels_first: bool, rank: int) -> Optional[_FoldPlan]:
     get = kw.get
     if (not kw.keys() <= _FOLDABLE_KWARGS or get("batch_weights") is not None or get("renorm")
             or get("adjustment") is not None or get("zero_debias_moving_mean")):
@@ -405,31 +487,17 @@ def conv_with_batch_norm(conv: Callable, x: torch.Tensor, weights: torch.Tensor,
     data_format = get("data_format", "NHWC")
     if data_format not in ("NHWC", "NCHW") or (data_format == "NCHW") != channels_first:
         return None
-    if x.dim() == 3 and channels_first:  # batch_norm's NCHW channel axis for rank 3 is the last one
+    if rank == 3 and channels_first:  # batch_norm's NCHW channel axis for rank 3 is the last one
         return None
-    scope = get("scope")
-    label = scope_label(scope, "BatchNorm")
-    if resolve_is_training(get("is_training"), label):
-        return None
-    with variable_scope(scope, "BatchNorm", [x], reuse=get("reuse")) as sc:
-        rank = x.dim()
-        params = _bn_variables(int(weights.shape[0]), get("center", True), get("scale", False),
-                               get("param_initializers") or {}, get("param_regularizers") or {},
-                               get("variables_collections"), get("trainable", True),
-                               _param_order(rank, get("fused"), get("updates_collections", GraphKeys.UPDATE_OPS),
-                                            False),
-                               _param_dtype(x.dtype))
-        epsilon = get("epsilon", 0.001)
-        if _needs_param_grads(weights, params):
-            y = F.batch_norm(conv(x, weights, None), params["moving_mean"], params["moving_variance"],
-                             params["gamma"], params["beta"], False, 0.0, epsilon)
-        else:
-            folded, bias = folded_weights(weights, params, epsilon)
-            y = conv(x, folded, bias)
-        outputs = y if channels_first else y.permute(0, *range(2, rank), 1)
-        outputs = activate_fresh(outputs, get("activation_fn"))
-        outputs = utils.collect_named_outputs(get("outputs_collections"), sc.name, outputs)
-    return activate_fresh(outputs, activation_fn, leaves_fresh_output(kw))
+    return _FoldPlan(
+        is_training=get("is_training"), scope=get("scope"), reuse=get("reuse"), center=get("center", True),
+        scale=get("scale", False), param_initializers=get("param_initializers") or {},
+        param_regularizers=get("param_regularizers") or {}, variables_collections=get("variables_collections"),
+        trainable=get("trainable", True),
+        order=_param_order(rank, get("fused"), get("updates_collections", GraphKeys.UPDATE_OPS), False),
+        epsilon=get("epsilon", 0.001), activation_fn=get("activation_fn"),
+        outputs_collections=get("outputs_collections"), leaves_fresh=leaves_fresh_output(kw))
 
 
 FRESH_OUTPUT_OPS.update((batch_norm, layer_norm))
+_BATCH_NORM_KEY = arg_scope_func_key(batch_norm)

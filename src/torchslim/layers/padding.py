@@ -119,13 +119,14 @@ def conv_padding(
       ``(explicit, symmetric)``: ``explicit`` is an ``F.pad`` list (last dimension first) or None
       when the padding is symmetric; ``symmetric`` is the per-dimension padding for the kernel call.
     """
-    explicit, symmetric = _conv_padding(tuple(spatial), tuple(kernel), tuple(stride), tuple(rate), padding)
+    explicit, symmetric = conv_padding_tuples(tuple(spatial), tuple(kernel), tuple(stride), tuple(rate), padding)
     return (None if explicit is None else list(explicit)), list(symmetric)
 
 
 @functools.lru_cache(maxsize=4096)
-def _conv_padding(spatial, kernel, stride, rate, padding):
-    """:func:`conv_padding` on tuples, cached: a net asks the same few questions on every call."""
+def conv_padding_tuples(spatial, kernel, stride, rate, padding):
+    """:func:`conv_padding` on tuples (``torch.Size`` included), giving tuples; cached, since a net asks
+    the same few questions on every call."""
     if padding == "VALID":
         return None, (0,) * len(spatial)
     if padding == "SAME":

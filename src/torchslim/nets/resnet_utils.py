@@ -105,11 +105,11 @@ def conv2d_same(inputs: torch.Tensor, num_outputs: int, kernel_size: int, stride
     pad_end = pad_total - pad_beg
     # TF-Slim pads with tf.pad and convolves VALID; explicit padding gives the same numbers, and when
     # it is symmetric (odd kernels) the kernel pads as it reads, with no padded copy of the input.
-    spatial = [pad_beg, pad_end]
+    spatial = (pad_beg, pad_end)
     if pad.is_channels_first(resolved_kwargs(conv2d, None).get("data_format")):
-        padding = [[0, 0], [0, 0], spatial, spatial]
+        padding = ((0, 0), (0, 0), spatial, spatial)
     else:
-        padding = [[0, 0], spatial, spatial, [0, 0]]
+        padding = ((0, 0), spatial, spatial, (0, 0))
     return conv2d(inputs, num_outputs, kernel_size, stride=stride, rate=rate, padding=padding, scope=scope)
 
 
