@@ -95,6 +95,31 @@ def test_fold_follows_a_changed_normalizer_params_dict():
         assert not torch.equal(before, model.variable("conv1/BatchNorm/moving_mean").tensor)
 
 
+def test_fold_plan_cache_copes_with_tensor_params():
+    """normalizer_params holding tensors: a 0-d is_training is read on each call; a vector compares as unequal."""
+    is_training = torch.tensor(False)
+    params = {"scale": True, "is_training": is_training}
+    with slim.arg_scope([slim.conv2d], normalizer_fn=slim.batch_norm, normalizer_params=params):
+        model = slim.Model(lambda x: slim.conv2d(x, 4, 3, scope="c"))
+    x = torch.randn(2, 5, 5, 3)
+    with torch.no_grad():
+        model(x)
+        moving_mean = model.variable("c/BatchNorm/moving_mean").tensor
+        before = moving_mean.clone()
+        model(x)
+        assert torch.equal(before, moving_mean)
+        is_training.fill_(True)  # the same tensor, now True: batch statistics and an update
+        model(x)
+        assert not torch.equal(before, moving_mean)
+
+    def fn(x, weights):
+        return slim.conv2d(x, 4, 3, normalizer_fn=slim.batch_norm, normalizer_params={"batch_weights": weights})
+
+    for _ in range(2):  # the second call compares a cached vector with a new one
+        with pytest.raises(ValueError, match="batch_weights"):
+            slim.Model(fn)(x, torch.ones(2))
+
+
 def test_fold_creates_the_same_variables_as_batch_norm():
     x = torch.randn(2, 9, 9, 3)
     params = {"scale": True, "variables_collections": ["extra"],

@@ -452,11 +452,12 @@ class _FoldPlan(NamedTuple):
     leaves_fresh: bool
 
 
-# (id of normalizer_params, channels_first, rank) -> (copy of the batch_norm arg-scope dict, copy of
-# normalizer_params, plan or None). An entry is used only while both dicts still equal its copies, so
-# a dict changed in place, a new dict with a recycled id, or another arg scope is resolved afresh.
+# (channels_first, rank) -> the last few [(copy of the batch_norm arg-scope dict, copy of
+# normalizer_params, plan or None)], newest first. An entry is used only while both dicts equal its
+# copies: a dict changed in place or another arg scope is resolved afresh, and a model function that
+# builds equal dicts on every call (an arg_scope entered inside it) still hits.
 _FOLD_PLANS: dict = {}
-_MAX_FOLD_PLANS = 256
+_FOLD_PLANS_PER_KEY = 8
 
 
 def _fold_plan(normalizer_params: Optional[dict], channels_first: bool, rank: int) -> Optional[_FoldPlan]:
@@ -467,16 +468,23 @@ def _fold_plan(normalizer_params: Optional[dict], channels_first: bool, rank: in
     with the cached copies is cheaper than resolving them again.
     """
     scoped = current_arg_scope().get(_BATCH_NORM_KEY)
-    key = (id(normalizer_params), channels_first, rank)
-    hit = _FOLD_PLANS.get(key)
-    if hit is not None and hit[0] == scoped and hit[1] == normalizer_params:
-        return hit[2]
+    entries = _FOLD_PLANS.setdefault((channels_first, rank), [])
+    for cached_scope, cached_params, plan in entries:
+        if _equal_dicts(cached_params, normalizer_params) and _equal_dicts(cached_scope, scoped):
+            return plan
     plan = _resolve_fold_plan(resolved_kwargs(batch_norm, normalizer_params), channels_first, rank)
-    if len(_FOLD_PLANS) >= _MAX_FOLD_PLANS:
-        _FOLD_PLANS.clear()
-    _FOLD_PLANS[key] = (None if scoped is None else dict(scoped),
-                        None if normalizer_params is None else dict(normalizer_params), plan)
+    entries.insert(0, (None if scoped is None else dict(scoped),
+                       None if normalizer_params is None else dict(normalizer_params), plan))
+    del entries[_FOLD_PLANS_PER_KEY:]
     return plan
+
+
+def _equal_dicts(a: Optional[dict], b: Optional[dict]) -> bool:
+    """``a == b``, False where a value cannot be compared to a bool (an array or tensor of several values)."""
+    try:
+        return a == b
+    except (RuntimeError, TypeError, ValueError):
+        return False
 
 
 def _resolve_fold_plan(kw: dict, channels_first: bool, rank: int) -> Optional[_FoldPlan]:
