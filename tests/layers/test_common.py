@@ -153,3 +153,48 @@ def test_activation_after_a_plain_normalizer_still_runs_in_place():
     finally:
         common._IN_PLACE[RELU] = real
     assert len(calls) == 2
+
+
+def _graph_node_names(tensor):
+    seen, names, stack = set(), [], [tensor.grad_fn]
+    while stack:
+        node = stack.pop()
+        if node is None or node in seen:
+            continue
+        seen.add(node)
+        names.append(type(node).__name__)
+        stack.extend(next_fn for next_fn, _ in node.next_functions)
+    return names
+
+
+@pytest.mark.parametrize("data_format", ["NHWC", "NCHW"])
+def test_in_place_activation_after_a_layout_view_needs_no_gradient_copies(data_format):
+    """ReLU in place on the NHWC view of a channels-first result would make autograd clone the gradient
+    (CopySlices); the layers apply it to the result itself and view it again, with the same numbers."""
+    x = torch.randn(2, 6, 6, 3) if data_format == "NHWC" else torch.randn(2, 3, 6, 6)
+
+    def fn(x):
+        with slim.arg_scope([slim.conv2d, slim.batch_norm], data_format=data_format):
+            y = slim.conv2d(x, 4, 3, normalizer_fn=slim.batch_norm, scope="bn_conv")
+            y = slim.batch_norm(y, activation_fn=torch.relu, scope="preact")
+            return slim.conv2d(y, 4, 1, scope="plain_conv")
+
+    model = slim.Model(fn).build(x)
+    model.train()
+    out = model(x)
+    assert "CopySlices" not in _graph_node_names(out)
+    out.square().mean().backward()
+    grads = {name: v.tensor.grad.clone() for name, v in model.tf_variables().items() if v.trainable}
+    reference = slim.Model(fn).build(x)  # the same net with every ReLU out of place
+    reference.load_state_dict(model.state_dict())
+    reference.train()
+    original = common._IN_PLACE.copy()
+    common._IN_PLACE.clear()
+    try:
+        ref_out = reference(x)
+    finally:
+        common._IN_PLACE.update(original)
+    torch.testing.assert_close(out, ref_out)
+    ref_out.square().mean().backward()
+    for name, grad in grads.items():
+        torch.testing.assert_close(grad, reference.variable(name).tensor.grad, msg=name)

@@ -9,6 +9,7 @@ import torch.nn.functional as F
 
 from torchslim import variables as _variables
 from torchslim.arg_scope import arg_scope_func_key, current_arg_scope
+from torchslim.layers.padding import _TO_FIRST, _TO_LAST
 
 Collections = Union[None, str, List[str], Dict[str, Any]]
 
@@ -102,7 +103,29 @@ def activate_fresh(outputs: torch.Tensor, activation_fn: Optional[Callable], fre
     if activation_fn is None:
         return outputs
     in_place = _IN_PLACE.get(activation_fn) if fresh else None
-    return activation_fn(outputs) if in_place is None else in_place(outputs)
+    if in_place is None:
+        return activation_fn(outputs)
+    if outputs.requires_grad and outputs._base is not None:
+        perm = _permutation_of_base(outputs)
+        if perm is not None:
+            # On the channels-first result itself, then the same view again: autograd handles an
+            # in-place op on a view with CopySlices, a clone and a copy of the gradient in backward.
+            return in_place(outputs._base).permute(perm)
+    return in_place(outputs)
+
+
+def _permutation_of_base(view: torch.Tensor) -> Optional[tuple]:
+    """The ``perm`` with ``view`` equal to ``view._base.permute(perm)`` for the layers' two layout
+    permutations (channels-first to -last and back), or None."""
+    base = view._base
+    rank = view.dim()
+    if base.dim() != rank or rank < 3 or view.storage_offset() != base.storage_offset():
+        return None
+    for perm in (_TO_LAST[rank], _TO_FIRST[rank]):
+        if (all(view.shape[i] == base.shape[p] for i, p in enumerate(perm))
+                and all(view.stride(i) == base.stride(p) for i, p in enumerate(perm))):
+            return perm
+    return None
 
 
 def resolved_kwargs(func: Callable, kwargs: Optional[dict]) -> dict:
