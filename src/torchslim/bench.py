@@ -23,6 +23,8 @@ next layer has read it; ``--end-points`` keeps them all alive until the step ret
 from __future__ import annotations
 
 import argparse
+import ctypes
+import ctypes.util
 import json
 import math
 import os
@@ -37,7 +39,7 @@ import torch
 
 from torchslim.utils import collecting_outputs
 
-__all__ = ["PRECISIONS", "MODES", "BenchmarkResult", "time_run", "mean_sd", "PeakMemory", "autocast",
+__all__ = ["PRECISIONS", "MODES", "keep_freed_memory", "BenchmarkResult", "time_run", "mean_sd", "PeakMemory", "autocast",
            "build_model", "make_step", "benchmark", "format_result"]
 
 PRECISIONS: Dict[str, torch.dtype] = {"fp32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16}
@@ -286,6 +288,36 @@ def make_step(model: torch.nn.Module, inputs: torch.Tensor, mode: str = "forward
     return forward_backward
 
 
+_M_TRIM_THRESHOLD = -1  # glibc's mallopt parameters (malloc.h)
+_M_MMAP_MAX = -4
+
+
+def keep_freed_memory() -> bool:
+    """Makes glibc's ``malloc`` keep freed memory in the process instead of giving it back to the OS.
+
+    PyTorch's CPU tensors come from ``malloc``, and glibc serves every block above its mmap
+    threshold (128 KiB, rising to at most 32 MiB) with a fresh ``mmap`` and unmaps it on ``free``.
+    So each step of a net faults its activations in again, page by page, each page zeroed by the
+    kernel: ~3 GB a step for ResNet-50 at batch 32, slower still when the machine's memory is
+    busy. TF's allocator keeps a pool and never pays this. After this call, large blocks come from
+    the heap and freed memory stays there for the next step.
+
+    Process-wide and for the rest of the process: its memory stays at its peak. Benchmarks and
+    training processes want this; a process that must hand memory back should not call it.
+    ``torchslim benchmark`` and ``benchmarks/compare.py`` call it on CPU (``--release-memory``
+    leaves glibc's default).
+
+    Returns:
+      True if applied; False where the C library has no ``mallopt`` (not glibc).
+    """
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        mallopt = libc.mallopt
+    except (OSError, AttributeError):
+        return False
+    return bool(mallopt(_M_MMAP_MAX, 0)) and bool(mallopt(_M_TRIM_THRESHOLD, 2 ** 31 - 1))
+
+
 @dataclass
 class BenchmarkResult:
     """What :func:`benchmark` measured (``asdict`` gives the ``--json`` output)."""
@@ -400,6 +432,9 @@ def add_benchmark_parser(subparsers) -> argparse.ArgumentParser:
     parser.add_argument("--num-classes", "--num_classes", type=int, default=1000,
                         help="logits width; 0 builds the net without logits (1000)")
     parser.add_argument("--num-threads", type=int, default=0, help="torch.set_num_threads (0: PyTorch's default)")
+    parser.add_argument("--release-memory", action="store_true",
+                        help="leave glibc's default of unmapping freed blocks (on CPU the benchmark otherwise "
+                             "keeps freed memory for the next step, as TF's allocator does; see keep_freed_memory)")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of the text report")
     return parser
 
@@ -419,6 +454,8 @@ def run_benchmark(args: argparse.Namespace) -> int:
         return 2
     if args.num_threads > 0:
         torch.set_num_threads(args.num_threads)
+    if args.device == "cpu" and not args.release_memory:
+        keep_freed_memory()
     try:
         result = benchmark(args.network, args.batch_size, args.num_batches, args.mode, args.precision,
                            args.compile, args.device, args.image_size, args.num_classes, args.burn_in,
