@@ -39,8 +39,8 @@ import torch
 
 from torchslim.utils import collecting_outputs
 
-__all__ = ["PRECISIONS", "MODES", "keep_freed_memory", "BenchmarkResult", "time_run", "mean_sd", "PeakMemory", "autocast",
-           "build_model", "make_step", "benchmark", "format_result"]
+__all__ = ["PRECISIONS", "MODES", "keep_freed_memory", "BenchmarkResult", "time_run", "mean_sd", "PeakMemory",
+           "autocast", "build_model", "make_step", "benchmark", "format_result"]
 
 PRECISIONS: Dict[str, torch.dtype] = {"fp32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16}
 MODES = ("forward", "forward-backward")

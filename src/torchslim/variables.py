@@ -356,7 +356,7 @@ def _new_scope(state: CallState, name_or_scope, default_name: Optional[str], reu
         ns = state.name_scope
         current = state.unique_name(f"{ns}/{local}" if ns else local)
     full = f"{parent.name}/{local}" if parent.name else local
-    return VariableScope(full, reuse or parent.reuse or None, current + "/"), current
+    return _make_scope((full, reuse or parent.reuse or None, current + "/")), current
 
 
 def _unique_default_name(state: CallState, prefix: str) -> str:
@@ -448,15 +448,8 @@ class variable_scope:  # noqa: N801 (TF's name; a class rather than a generator:
         state = _CALL.get()
         if state is None:
             current_call(f"variable_scope {_scope_label(name_or_scope, self._default_name)!r}")
-        if type(name_or_scope) is str:  # a layer's scope name: _new_scope's second case, inlined (hot path)
-            ns = state.name_scope
-            current_ns = state.unique_name(f"{ns}/{name_or_scope}" if ns else name_or_scope)
-            parent = state.scope
-            name = f"{parent.name}/{name_or_scope}" if parent.name else name_or_scope
-            scope = _make_scope((name, self._reuse or parent.reuse or None, current_ns + "/"))
-        else:
-            scope, current_ns = _new_scope(state, name_or_scope, self._default_name, self._reuse)
-            name = scope.name
+        scope, current_ns = _new_scope(state, name_or_scope, self._default_name, self._reuse)
+        name = scope.name
         log = state.scope_log
         log_start = len(log)
         counts = state.scope_counts

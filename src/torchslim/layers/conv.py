@@ -95,7 +95,8 @@ def _validated_conv_config(inputs, kernel_size, stride, padding, data_format, ra
 
 @add_arg_scope
 def convolution(inputs: torch.Tensor, num_outputs: int, kernel_size: IntOrList, stride: IntOrList = 1,
-                padding: Union[str, Sequence[Sequence[int]]] = "SAME", data_format: Optional[str] = None, rate: IntOrList = 1,
+                padding: Union[str, Sequence[Sequence[int]]] = "SAME", data_format: Optional[str] = None,
+                rate: IntOrList = 1,
                 activation_fn: Optional[Callable] = tfnn.relu, normalizer_fn: Optional[Callable] = None,
                 normalizer_params: Optional[dict] = None,
                 weights_initializer=initializers.xavier_initializer(), weights_regularizer=None,
