@@ -389,7 +389,7 @@ def main(argv=None) -> int:
             tf.close()
         shutil.rmtree(workdir, ignore_errors=True)
     checks = check_outputs(sections, "torchslim eager, BN not folded", tf_check) if "inference" in wanted else []
-    print(f"\nchecks: max |difference| of the first outputs against torchslim's unfolded fp32 path")
+    print("\nchecks: max |difference| of the first outputs against torchslim's unfolded fp32 path")
     for what, diff, limit, ok in checks:
         print(f"  {what:<60} {diff:9.2e}  (limit {limit:.0e}) {'ok' if ok else 'FAILED'}")
     print(f"\n{format_table(sections, args.clock)}")

@@ -9,7 +9,6 @@ which PyTorch treats as ``channels_last`` memory.
 from __future__ import annotations
 
 import functools
-import math
 from typing import List, Optional, Sequence, Tuple
 
 import torch
