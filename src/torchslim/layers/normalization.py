@@ -409,12 +409,7 @@ def conv_with_batch_norm(conv: Callable, conv_args: tuple, x: torch.Tensor, weig
     plan = _fold_plan(normalizer_params, channels_first, rank)
     if plan is None:
         return None
-    is_training = plan.is_training
-    if is_training is None:
-        is_training = _CALL.get().is_training  # inside a layer's scope, so a call is running
-    elif isinstance(is_training, torch.Tensor):
-        is_training = bool(is_training.item())
-    if is_training:
+    if resolve_is_training(plan.is_training, "BatchNorm"):  # inside the conv's scope: a call is running
         return None
     with variable_scope(plan.scope, "BatchNorm", None, reuse=plan.reuse) as sc:
         params = _bn_variables(int(weights.shape[0]), plan.center, plan.scale, plan.param_initializers,
