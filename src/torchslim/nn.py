@@ -11,6 +11,8 @@ from typing import Optional, Sequence, Union
 import torch
 import torch.nn.functional as F
 
+from torchslim.ops.normalization import moments
+
 __all__ = ["relu", "relu6", "elu", "selu", "sigmoid", "tanh", "softplus", "softsign", "leaky_relu",
            "swish", "softmax", "l2_normalize", "moments"]
 
@@ -50,9 +52,3 @@ def l2_normalize(x: torch.Tensor, axis: Union[int, Sequence[int]] = None, epsilo
     dims = (axis,) if isinstance(axis, int) else tuple(axis)
     square_sum = x.square().sum(dim=dims, keepdim=True)
     return x * torch.rsqrt(torch.clamp(square_sum, min=epsilon))
-
-
-def moments(x: torch.Tensor, axes: Sequence[int], keepdims: bool = False):
-    """Mean and (biased) variance over ``axes``, as ``tf.nn.moments``."""
-    var, mean = torch.var_mean(x, dim=tuple(axes), correction=0, keepdim=keepdims)
-    return mean, var

@@ -1,4 +1,16 @@
-"""TF-Slim's layers, one family per module."""
+"""TF-Slim's layers, one family per module, each layer one recipe read top to bottom.
+
+The recipe, as in tf-slim's ``layers.py``: check the arguments (errors name the scope) -> open the
+variable scope -> get or create the variables (:func:`torchslim.variables.model_variable`, TF
+names and shapes, PyTorch layouts) -> one call to the TF-semantics tier :mod:`torchslim.ops` on
+the channels-first view of the inputs -> ``normalizer_fn`` -> ``activation_fn`` -> add the output
+to ``outputs_collections``. Shared pieces of the recipe are in :mod:`torchslim.layers.common`.
+
+One fast path stays, because ``benchmarks/batch1_ab.py``-style A/B runs show it pays (7.9% at batch
+1): NHWC convolution kernels are stored ``channels_last``
+(:func:`torchslim.layers.common.kernel_in_input_memory_format`). Folding BatchNorm into the
+convolution is ``model.compile()``'s job (inductor freezing), not the eager layers'.
+"""
 
 from torchslim.layers.conv import (conv1d, conv2d, conv2d_transpose, conv3d, convolution, convolution1d,
                                    convolution2d, convolution2d_transpose, convolution3d, separable_conv2d,
