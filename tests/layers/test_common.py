@@ -101,8 +101,7 @@ def _reference(model, x, bn_activation, activation_fn):
 @pytest.mark.parametrize("bn_activation", [RELU, torch.sigmoid, None], ids=["relu", "sigmoid", "none"])
 def test_activation_after_an_activated_normalizer_runs_out_of_place(training, bn_activation):
     """conv + BN(activation) + activation: ReLU's and sigmoid's backward read their outputs, so the
-    layer's ReLU must not overwrite them (training: the plain path; eval with gradients: the BN is
-    not folded; eval without: folded)."""
+    layer's ReLU must not overwrite them (training, and eval with and without gradients)."""
     model = slim.Model(_conv_bn(bn_activation))
     model.train(training)
     x = torch.randn(2, 5, 5, 3, requires_grad=True)
@@ -123,7 +122,7 @@ def test_collected_normalizer_output_keeps_its_value():
 
     model = slim.Model(fn).eval()
     x = torch.randn(2, 5, 5, 3)
-    for grad in (True, False):                            # unfolded and folded paths
+    for grad in (True, False):                            # with and without autograd
         with torch.set_grad_enabled(grad):
             out, end_points = model(x)
         (bn_out,) = end_points.values()
