@@ -11,7 +11,7 @@ from torch import nn
 
 from torchslim.arg_scope import arg_scope, current_arg_scope
 from torchslim import losses as _losses
-from torchslim import queries, scopes
+from torchslim import memory, queries, scopes
 from torchslim.store import SlimVariable, VariableStore
 from torchslim.utils import is_collecting_outputs
 
@@ -43,6 +43,10 @@ class Model(nn.Module):
     calls find them by name, and a call that would create a new variable raises an error naming it.
 
     Layers whose ``is_training`` is None (the default) follow ``model.train()`` / ``model.eval()``.
+
+    The first call on CPU makes the process keep freed memory for the next call, as TF's allocator
+    does (``TORCHSLIM_KEEP_FREED_MEMORY=0`` or :func:`torchslim.memory.release_freed_memory` opts
+    out; see :mod:`torchslim.memory`).
 
     Args:
       fn: the model function, e.g. ``resnet_v2.resnet_v2_50``.
@@ -138,6 +142,8 @@ class Model(nn.Module):
     def _run(self, inputs, kwargs, dry_run: bool) -> Any:
         store = self.variable_store
         device = _first_device(inputs) or _first_device(kwargs.values()) or self._default_device()
+        if device.type == "cpu":
+            memory.apply_default_policy()  # keep freed memory for the next call (see torchslim.memory)
         state = scopes.CallState(store, self.training, device, dry_run=dry_run)
         call_kwargs = dict(self._fn_kwargs)
         call_kwargs.update(kwargs)
