@@ -7,19 +7,7 @@ import torch
 
 import torchslim as slim
 
-
-def run(fn, *inputs):
-    """Builds and calls a model running ``fn``; returns the model."""
-    model = slim.Model(fn)
-    model(*inputs)
-    return model
-
-
-def names(model):
-    return list(model.tf_variables())
-
-
-X = torch.ones(1, 4, 4, 3)
+from model_helpers import X, names, run
 
 
 # --- naming --------------------------------------------------------------------------------------

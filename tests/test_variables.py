@@ -8,15 +8,7 @@ import torch
 import torchslim as slim
 from torchslim import GraphKeys
 
-
-def run(fn, *inputs):
-    """Builds and calls a model running ``fn``; returns the model."""
-    model = slim.Model(fn)
-    model(*inputs)
-    return model
-
-
-X = torch.ones(1, 4, 4, 3)
+from model_helpers import X, run
 
 
 # --- variable / model_variable / collections -----------------------------------------------------

@@ -36,39 +36,18 @@ from torchslim.scopes import (AUTO_REUSE, CallState, VariableScope, activate, ac
 from torchslim.store import (ScopeModule, SlimVariable, VariableStore, scoped_name, tf_to_torch_layout,
                              torch_to_tf_layout)
 
+# The creation functions, then the public names of the three modules this one re-exports.
 __all__ = [
-    "GraphKeys",
-    "AUTO_REUSE",
-    "SlimVariable",
-    "VariableScope",
-    "VariableNotFoundError",
-    "variable_scope",
-    "name_scope",
-    "get_variable_scope",
-    "variable",
-    "model_variable",
-    "global_variable",
-    "local_variable",
-    "get_variables",
-    "get_model_variables",
-    "get_trainable_variables",
-    "get_local_variables",
-    "get_variables_by_name",
-    "get_variables_by_suffix",
-    "get_unique_variable",
-    "get_variables_to_restore",
-    "filter_variables",
-    "add_to_collection",
-    "add_to_collections",
-    "get_collection",
-    "current_call",
-    "active_call",
-    "activate",
-    "CallState",
-    "ScopeModule",
-    "VariableStore",
-    "tf_to_torch_layout",
-    "torch_to_tf_layout",
+    "variable", "model_variable", "global_variable", "local_variable", "variable_info",
+    # torchslim.store
+    "SlimVariable", "ScopeModule", "VariableStore", "scoped_name", "tf_to_torch_layout", "torch_to_tf_layout",
+    # torchslim.scopes
+    "AUTO_REUSE", "VariableScope", "CallState", "current_call", "active_call", "activate", "get_variable_scope",
+    "name_scope", "variable_scope",
+    # torchslim.queries
+    "GraphKeys", "VariableNotFoundError", "get_variables", "get_model_variables", "get_trainable_variables",
+    "get_local_variables", "get_variables_by_name", "get_variables_by_suffix", "get_unique_variable",
+    "get_variables_to_restore", "filter_variables", "add_to_collection", "add_to_collections", "get_collection",
 ]
 
 _GLOBAL = (GraphKeys.GLOBAL_VARIABLES,)
