@@ -22,7 +22,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import torchslim as slim  # noqa: E402
 from plain_resnet import PlainResNet, load_from_slim  # noqa: E402
-from torchslim.bench import keep_freed_memory  # noqa: E402
+from torchslim.memory import keep_freed_memory, release_freed_memory  # noqa: E402
 from torchslim.nets import nets_factory  # noqa: E402
 
 
@@ -46,11 +46,13 @@ def main(argv=None) -> int:
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--image-size", type=int, default=224)
     p.add_argument("--no-grad", action="store_true", help="torch.no_grad() instead of torch.inference_mode()")
-    p.add_argument("--release-memory", action="store_true", help="do not call keep_freed_memory()")
+    p.add_argument("--release-memory", action="store_true", help="give freed memory back to the OS (torchslim.memory.release_freed_memory)")
     args = p.parse_args(argv)
     torch.manual_seed(0)
     torch.set_num_threads(args.threads)
-    if not args.release_memory:
+    if args.release_memory:
+        release_freed_memory()
+    else:
         keep_freed_memory()
     model, plain, images = build(args.net, args.image_size)
     mode = torch.no_grad if args.no_grad else torch.inference_mode

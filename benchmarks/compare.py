@@ -56,7 +56,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import torchslim as slim  # noqa: E402
 from plain_resnet import UNITS, PlainResNet, load_from_slim  # noqa: E402
-from torchslim.bench import keep_freed_memory, make_step, mean_sd  # noqa: E402
+from torchslim.bench import make_step, mean_sd  # noqa: E402
+from torchslim.memory import keep_freed_memory, release_freed_memory  # noqa: E402
 from torchslim.nets import nets_factory  # noqa: E402
 
 FP32_TOL = 1e-4
@@ -284,8 +285,8 @@ def parse_args(argv=None) -> argparse.Namespace:
                    help="what images/s and the ratios are computed from: wall time (default), or the "
                         "process's CPU time, steadier on a busy machine (use with --threads 1)")
     p.add_argument("--release-memory", action="store_true",
-                   help="leave glibc's default of unmapping freed blocks (default: keep freed memory for the next "
-                        "step in this process, as TF-Slim's allocator does in its own)")
+                   help="give freed blocks back to the OS (default: keep freed memory for the next step in this "
+                        "process, as torchslim models do by default and TF-Slim's allocator does in its own)")
     p.add_argument("--json", help="also write the results to this JSON file")
     return p.parse_args(argv)
 
@@ -356,11 +357,13 @@ def main(argv=None) -> int:
     device = torch.device(args.device)
     if args.threads > 0:
         torch.set_num_threads(args.threads)
+    if args.release_memory:
+        release_freed_memory()
     kept = not args.release_memory and keep_freed_memory()
     start = time.perf_counter()
     print(f"{args.net}, batch {args.batch_size}, {args.image_size}x{args.image_size}; torch {torch.__version__}, "
           f"{torch.get_num_threads()} threads, {platform.processor() or platform.machine()}; freed memory "
-          f"{'kept in the process (torchslim.bench.keep_freed_memory)' if kept else 'returned to the OS'}")
+          f"{'kept in the process (torchslim.memory, the default)' if kept else 'returned to the OS'}")
     model, plain, images = build_models(args.net, args.batch_size, args.image_size, args.num_classes, device)
     workdir = tempfile.mkdtemp(prefix="torchslim-compare-")
     tf = start_tf(args, model, images, workdir, wanted)

@@ -47,6 +47,15 @@ def test_tf_variables_in_creation_order():
     ]
 
 
+def test_variable_raises_what_get_unique_variable_raises():
+    model = built()
+    assert model.variable("logits/biases") is slim.get_unique_variable("logits/biases", model=model)
+    for lookup in (model.variable, lambda name: slim.get_unique_variable(name, model=model)):
+        with pytest.raises(slim.variables.VariableNotFoundError, match="^Couldn't find variable logits/nope$") as err:
+            lookup("logits/nope")
+        assert isinstance(err.value, ValueError) and isinstance(err.value, KeyError)
+
+
 def test_parameters_and_buffers_in_the_module_tree():
     model = built()
     assert [(n, tuple(p.shape)) for n, p in model.named_parameters()] == [

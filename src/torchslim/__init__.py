@@ -6,7 +6,7 @@ plus :class:`slim.Model`, the ``nn.Module`` that owns a model function and its v
 This module only re-exports.
 """
 
-from torchslim import initializers, losses, nn, regularizers, utils
+from torchslim import initializers, losses, nn, regularizers, utils, variables
 from torchslim.arg_scope import (add_arg_scope, arg_scope, arg_scope_func_key, arg_scoped_arguments,
                                  current_arg_scope, has_arg_scope)
 from torchslim.initializers import variance_scaling_initializer, xavier_initializer, xavier_initializer_conv2d
@@ -18,12 +18,12 @@ from torchslim.layers import (avg_pool2d, batch_norm, bias_add, conv1d, conv2d, 
 from torchslim.model import Model
 from torchslim.regularizers import (apply_regularization, l1_l2_regularizer, l1_regularizer, l2_regularizer,
                                     sum_regularizer)
-from torchslim.variables import (AUTO_REUSE, GraphKeys, SlimVariable, VariableScope, add_to_collection,
-                                 add_to_collections, filter_variables, get_collection, get_local_variables,
-                                 get_model_variables, get_trainable_variables, get_unique_variable,
-                                 get_variable_scope, get_variables, get_variables_by_name,
-                                 get_variables_by_suffix, get_variables_to_restore, global_variable,
-                                 local_variable, model_variable, name_scope, variable, variable_scope)
+from torchslim.queries import (GraphKeys, add_to_collection, add_to_collections, filter_variables, get_collection,
+                               get_local_variables, get_model_variables, get_trainable_variables, get_unique_variable,
+                               get_variables, get_variables_by_name, get_variables_by_suffix, get_variables_to_restore)
+from torchslim.scopes import AUTO_REUSE, VariableScope, get_variable_scope, name_scope, variable_scope
+from torchslim.store import SlimVariable
+from torchslim.variables import global_variable, local_variable, model_variable, variable
 
 __version__ = "0.1.0"
 

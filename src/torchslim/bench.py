@@ -23,8 +23,6 @@ next layer has read it; ``--end-points`` keeps them all alive until the step ret
 from __future__ import annotations
 
 import argparse
-import ctypes
-import ctypes.util
 import json
 import math
 import os
@@ -37,6 +35,7 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 
 import torch
 
+from torchslim.memory import keep_freed_memory, release_freed_memory
 from torchslim.utils import collecting_outputs
 
 __all__ = ["PRECISIONS", "MODES", "keep_freed_memory", "BenchmarkResult", "time_run", "mean_sd", "PeakMemory",
@@ -288,36 +287,6 @@ def make_step(model: torch.nn.Module, inputs: torch.Tensor, mode: str = "forward
     return forward_backward
 
 
-_M_TRIM_THRESHOLD = -1  # glibc's mallopt parameters (malloc.h)
-_M_MMAP_MAX = -4
-
-
-def keep_freed_memory() -> bool:
-    """Makes glibc's ``malloc`` keep freed memory in the process instead of giving it back to the OS.
-
-    PyTorch's CPU tensors come from ``malloc``, and glibc serves every block above its mmap
-    threshold (128 KiB, rising to at most 32 MiB) with a fresh ``mmap`` and unmaps it on ``free``.
-    So each step of a net faults its activations in again, page by page, each page zeroed by the
-    kernel: ~3 GB a step for ResNet-50 at batch 32, slower still when the machine's memory is
-    busy. TF's allocator keeps a pool and never pays this. After this call, large blocks come from
-    the heap and freed memory stays there for the next step.
-
-    Process-wide and for the rest of the process: its memory stays at its peak. Benchmarks and
-    training processes want this; a process that must hand memory back should not call it.
-    ``torchslim benchmark`` and ``benchmarks/compare.py`` call it on CPU (``--release-memory``
-    leaves glibc's default).
-
-    Returns:
-      True if applied; False where the C library has no ``mallopt`` (not glibc).
-    """
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        mallopt = libc.mallopt
-    except (OSError, AttributeError):
-        return False
-    return bool(mallopt(_M_MMAP_MAX, 0)) and bool(mallopt(_M_TRIM_THRESHOLD, 2 ** 31 - 1))
-
-
 @dataclass
 class BenchmarkResult:
     """What :func:`benchmark` measured (``asdict`` gives the ``--json`` output)."""
@@ -433,8 +402,8 @@ def add_benchmark_parser(subparsers) -> argparse.ArgumentParser:
                         help="logits width; 0 builds the net without logits (1000)")
     parser.add_argument("--num-threads", type=int, default=0, help="torch.set_num_threads (0: PyTorch's default)")
     parser.add_argument("--release-memory", action="store_true",
-                        help="leave glibc's default of unmapping freed blocks (on CPU the benchmark otherwise "
-                             "keeps freed memory for the next step, as TF's allocator does; see keep_freed_memory)")
+                        help="give freed blocks back to the OS (on CPU the benchmark otherwise keeps freed "
+                             "memory for the next step, as TF's allocator does; see torchslim.memory)")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of the text report")
     return parser
 
@@ -454,7 +423,9 @@ def run_benchmark(args: argparse.Namespace) -> int:
         return 2
     if args.num_threads > 0:
         torch.set_num_threads(args.num_threads)
-    if args.device == "cpu" and not args.release_memory:
+    if args.release_memory:
+        release_freed_memory()
+    elif args.device == "cpu":
         keep_freed_memory()
     try:
         result = benchmark(args.network, args.batch_size, args.num_batches, args.mode, args.precision,

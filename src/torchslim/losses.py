@@ -23,9 +23,9 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from torchslim import variables as _variables
 from torchslim.arg_scope import add_arg_scope
-from torchslim.variables import GraphKeys
+from torchslim.queries import GraphKeys
+from torchslim.scopes import active_call
 
 __all__ = [
     "add_loss", "get_losses", "get_regularization_losses", "get_total_loss", "compute_weighted_loss",
@@ -43,7 +43,7 @@ def note_model_called(model) -> None:
 
 
 def _collection(loss_collection: str) -> List[torch.Tensor]:
-    state = _variables._CALL.get()
+    state = active_call()
     if state is not None:
         return state.collections.setdefault(loss_collection, [])
     if loss_collection != GraphKeys.LOSSES:
@@ -84,7 +84,7 @@ def get_losses(scope: Optional[str] = None, loss_collection: str = GraphKeys.LOS
 def _resolve_model(model):
     if model is not None:
         return model
-    state = _variables._CALL.get()
+    state = active_call()
     if state is not None:
         return state.store.root
     ref = _LAST_MODEL.get()
@@ -115,7 +115,7 @@ def get_total_loss(add_regularization_losses: bool = True, name: str = "total_lo
     """
     del name
     losses = get_losses()
-    if _variables._CALL.get() is None:
+    if active_call() is None:
         _PENDING.set(None)
     if add_regularization_losses:
         losses += get_regularization_losses(model=model)

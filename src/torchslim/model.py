@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import contextlib
 from collections import OrderedDict
-from typing import Any, Callable, Dict, Iterator, List, Optional
+from typing import Any, Callable, Dict, List, Optional
 
 import torch
 from torch import nn
 
 from torchslim.arg_scope import arg_scope, current_arg_scope
 from torchslim import losses as _losses
-from torchslim import variables as _variables
+from torchslim import memory, queries, scopes
+from torchslim.store import SlimVariable, VariableStore
 from torchslim.utils import is_collecting_outputs
 
 __all__ = ["Model"]
@@ -43,6 +43,10 @@ class Model(nn.Module):
 
     Layers whose ``is_training`` is None (the default) follow ``model.train()`` / ``model.eval()``.
 
+    The first call on CPU makes the process keep freed memory for the next call, as TF's allocator
+    does (``TORCHSLIM_KEEP_FREED_MEMORY=0`` or :func:`torchslim.memory.release_freed_memory` opts
+    out; see :mod:`torchslim.memory`).
+
     Args:
       fn: the model function, e.g. ``resnet_v2.resnet_v2_50``.
       *args: extra positional arguments appended after the call's inputs.
@@ -63,7 +67,7 @@ class Model(nn.Module):
         self._fn_args = args
         self._fn_kwargs = kwargs
         self._saved_arg_scope = dict(current_arg_scope())
-        self.variable_store = _variables.VariableStore(self)
+        self.variable_store = VariableStore(self)
 
     # ------------------------------------------------------------------------------------------
     # Calling.
@@ -137,10 +141,12 @@ class Model(nn.Module):
     def _run(self, inputs, kwargs, dry_run: bool) -> Any:
         store = self.variable_store
         device = _first_device(inputs) or _first_device(kwargs.values()) or self._default_device()
-        state = _variables.CallState(store, self.training, device, dry_run=dry_run)
+        if device.type == "cpu":
+            memory.apply_default_policy()  # keep freed memory for the next call (see torchslim.memory)
+        state = scopes.CallState(store, self.training, device, dry_run=dry_run)
         call_kwargs = dict(self._fn_kwargs)
         call_kwargs.update(kwargs)
-        with _variables.activate(state), arg_scope(self._saved_arg_scope):
+        with scopes.activate(state), arg_scope(self._saved_arg_scope):
             outputs = self._fn(*inputs, *self._fn_args, **call_kwargs)
         if not store.built:
             store.built = True
@@ -157,20 +163,18 @@ class Model(nn.Module):
     # ------------------------------------------------------------------------------------------
     # Variables.
 
-    def tf_variables(self) -> "OrderedDict[str, _variables.SlimVariable]":
-        """TF name -> :class:`~torchslim.variables.SlimVariable`, in creation order."""
+    def tf_variables(self) -> "OrderedDict[str, SlimVariable]":
+        """TF name -> :class:`~torchslim.store.SlimVariable`, in creation order."""
         return OrderedDict(self.variable_store.variables)
 
-    def variable(self, name: str) -> _variables.SlimVariable:
-        """The variable with TF name ``name``.
+    def variable(self, name: str) -> SlimVariable:
+        """The variable with TF name ``name`` (``slim.get_unique_variable(name, model=self)``).
 
         Raises:
-          KeyError: naming the variable, if the model has none of that name.
+          VariableNotFoundError: naming the variable, if the model has none of that name; a
+            ``ValueError`` as ``get_unique_variable`` raises, and a ``KeyError`` as a lookup by key.
         """
-        try:
-            return self.variable_store.variables[name]
-        except KeyError:
-            raise KeyError(f"model has no variable named {name!r}") from None
+        return queries.get_unique_variable(name, model=self)
 
     def regularization_losses(self, scope: Optional[str] = None) -> List[torch.Tensor]:
         """The regularizers' losses on the variables' current values (``REGULARIZATION_LOSSES``).

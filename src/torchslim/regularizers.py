@@ -11,7 +11,8 @@ from typing import Callable, Iterable, List, Optional, Sequence
 
 import torch
 
-from torchslim import variables as _variables
+from torchslim import queries
+from torchslim.scopes import active_call
 
 __all__ = ["l1_regularizer", "l2_regularizer", "l1_l2_regularizer", "sum_regularizer", "apply_regularization"]
 
@@ -123,10 +124,10 @@ def sum_regularizer(regularizer_list: Sequence[Optional[Regularizer]],
 
 def _weights_collection() -> list:
     """The running call's ``WEIGHTS``: variables created in it, then tensors added to it."""
-    if _variables._CALL.get() is None:
+    if active_call() is None:
         return []
-    key = _variables.GraphKeys.WEIGHTS
-    return _variables.get_variables(collection=key) + _variables.get_collection(key)
+    key = queries.GraphKeys.WEIGHTS
+    return queries.get_variables(collection=key) + queries.get_collection(key)
 
 
 def apply_regularization(regularizer: Regularizer, weights_list: Optional[Iterable] = None) -> torch.Tensor:
@@ -137,7 +138,7 @@ def apply_regularization(regularizer: Regularizer, weights_list: Optional[Iterab
 
     Args:
       regularizer: a regularizer.
-      weights_list: tensors or :class:`~torchslim.variables.SlimVariable` s; None (or empty) uses
+      weights_list: tensors or :class:`~torchslim.store.SlimVariable` s; None (or empty) uses
         the running model's variables in the ``WEIGHTS`` collection, as TF does.
 
     Returns:

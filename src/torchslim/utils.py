@@ -5,11 +5,12 @@ from __future__ import annotations
 import contextlib
 import contextvars
 from collections import OrderedDict
-from typing import Any, Iterable, Iterator, Optional, Sequence, Tuple, Union
+from typing import Any, Iterable, Iterator, Sequence, Tuple, Union
 
 import torch
 
-from torchslim import variables as _variables
+from torchslim.queries import add_to_collections
+from torchslim.scopes import current_call
 
 __all__ = [
     "collect_named_outputs",
@@ -64,7 +65,7 @@ def collect_named_outputs(collections: Union[str, Iterable[str], None], alias: s
       ``outputs`` unchanged.
     """
     if collections and _COLLECTING.get():
-        _variables.add_to_collections(collections, (alias.rstrip("/"), outputs))
+        add_to_collections(collections, (alias.rstrip("/"), outputs))
     return outputs
 
 
@@ -78,7 +79,7 @@ def convert_collection_to_dict(collection: str, clear_collection: bool = False) 
     Returns:
       The aliases in collection order (a later alias of the same name wins, as in TF-Slim).
     """
-    state = _variables.current_call("convert_collection_to_dict")
+    state = current_call("convert_collection_to_dict")
     items = state.collections.get(collection, [])
     result: "OrderedDict[str, Any]" = OrderedDict()
     for item in items:
