@@ -173,7 +173,8 @@ def test_compile_flag_compiles_with_the_mode_settings(monkeypatch):
 
 
 def _small_model():
-    return bench.build_model(NET, batch_size=2, image_size=12, num_classes=5)
+    model = nets_factory.build_model(NET, num_classes=5, image_size=12)
+    return model, bench.random_batch(model, batch_size=2, image_size=12)
 
 
 def test_forward_backward_step_computes_gradients_and_updates_moving_averages():

@@ -28,20 +28,20 @@ import math
 import os
 import resource
 import time
-from contextlib import nullcontext
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from typing import Any, Callable, List, Optional, Tuple
 
 import torch
 
 from torchslim.memory import keep_freed_memory, release_freed_memory
+from torchslim.nets import nets_factory
+from torchslim.train.precision import PRECISIONS, autocast
 from torchslim.utils import collecting_outputs
 
 __all__ = ["PRECISIONS", "MODES", "keep_freed_memory", "BenchmarkResult", "time_run", "mean_sd", "PeakMemory",
-           "autocast", "build_model", "make_step", "benchmark", "format_result"]
+           "random_batch", "make_step", "benchmark", "format_result"]
 
-PRECISIONS: Dict[str, torch.dtype] = {"fp32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16}
 MODES = ("forward", "forward-backward")
 _INFO = {"forward": "Forward", "forward-backward": "Forward-backward"}
 
@@ -171,53 +171,11 @@ class PeakMemory:
 # What is timed.
 
 
-def autocast(device: torch.device, precision: str):
-    """``torch.autocast`` for ``bf16`` / ``fp16``, a no-op context for ``fp32``.
-
-    Raises:
-      ValueError: for an unknown precision.
-    """
-    if precision not in PRECISIONS:
-        raise ValueError(f"unknown precision {precision!r}; choose from {', '.join(PRECISIONS)}")
-    if precision == "fp32":
-        return nullcontext()
-    return torch.autocast(torch.device(device).type, dtype=PRECISIONS[precision])
-
-
-def build_model(name: str, batch_size: int, image_size: int = 0, num_classes: int = 1000,
-                device: str = "cpu", seed: int = 0):
-    """A built ``nets_factory.create(name)`` model on ``device`` and a random NHWC input batch.
-
-    On CUDA, 4-D weights are made ``channels_last`` so that cuDNN's NHWC kernels take them without
-    a copy per call.
-
-    Args:
-      name: a network name (``nets_factory.list_networks()``).
-      batch_size: images per batch.
-      image_size: height and width (0: the net's default size).
-      num_classes: logits width (0: the net without logits).
-      device: ``'cpu'`` or ``'cuda'`` (or ``'cuda:1'``...).
-      seed: for the weights and the input.
-
-    Returns:
-      ``(model, inputs)``.
-
-    Raises:
-      ValueError: for an unknown network name, or CUDA asked for but unavailable.
-    """
-    from torchslim.nets import nets_factory
-
-    device = torch.device(device)
-    if device.type == "cuda" and not torch.cuda.is_available():
-        raise ValueError("--device cuda: CUDA is not available on this machine")
-    torch.manual_seed(seed)
-    model = nets_factory.create(name, num_classes=num_classes if num_classes > 0 else None)
+def random_batch(model: torch.nn.Module, batch_size: int, image_size: int = 0, device: Any = "cpu",
+                 channels: int = 3) -> torch.Tensor:
+    """A uniform random NHWC batch for ``model`` (``image_size`` 0: the model's ``default_image_size``)."""
     size = image_size or getattr(model, "default_image_size", 224)
-    inputs = torch.rand(batch_size, size, size, 3, device=device)
-    model.eval().build(inputs[:1].cpu())  # eval: batch norm accepts one image of any size
-    if device.type == "cuda":
-        model.to(device, memory_format=torch.channels_last)
-    return model, inputs
+    return torch.rand(batch_size, size, size, channels, device=device)
 
 
 def _first_tensor(outputs: Any) -> torch.Tensor:
@@ -344,7 +302,11 @@ def benchmark(name: str, batch_size: int = 32, num_batches: int = 100, mode: str
     if mode not in MODES:
         raise ValueError(f"unknown mode {mode!r}; choose from {', '.join(MODES)}")
     autocast("cpu", precision)  # validates the precision before the (slow) build
-    model, inputs = build_model(name, batch_size, image_size, num_classes, device)
+    if torch.device(device).type == "cuda" and not torch.cuda.is_available():
+        raise ValueError("--device cuda: CUDA is not available on this machine")
+    torch.manual_seed(0)
+    model = nets_factory.build_model(name, num_classes=num_classes, image_size=image_size, device=device)
+    inputs = random_batch(model, batch_size, image_size, device)
     if compile:
         model.compile("inference" if mode == "forward" else "training")
     step = make_step(model, inputs, mode, precision, end_points=end_points)
@@ -410,8 +372,6 @@ def add_benchmark_parser(subparsers) -> argparse.ArgumentParser:
 
 def run_benchmark(args: argparse.Namespace) -> int:
     """Runs the ``benchmark`` command; returns the exit status."""
-    from torchslim.nets import nets_factory
-
     if args.list or not args.network:
         print("\n".join(nets_factory.list_networks()))
         if not args.list:

@@ -171,3 +171,16 @@ def test_inception_resnet_v1_entry_maps_num_classes_to_the_embedding_size():
     default = nets_factory.create("inception_resnet_v1")
     with torch.no_grad():
         assert default.eval()(torch.rand(1, 80, 80, 3))[0].shape == (1, 128)
+
+
+def test_build_model_builds_on_the_nets_default_size_without_touching_moving_statistics():
+    model = nets_factory.build_model("resnet_v2_digits", num_classes=4, channels=1)
+    assert model.training and model.default_image_size == 32
+    assert next(model.parameters()).device.type == "cpu"
+    variance = model.variable("resnet_v2_digits/postnorm/moving_variance").to_tf()
+    assert torch.equal(variance, torch.ones_like(variance))  # built in eval mode: no batch-norm update
+    logits, _ = model(torch.zeros(2, 32, 32, 1))
+    assert logits.shape == (2, 4)
+    assert nets_factory.default_image_size("resnet_v1_50") == 224
+    with pytest.raises(ValueError, match="Name of network unknown nope"):
+        nets_factory.build_model("nope")

@@ -144,4 +144,5 @@ def test_nets_factory_has_tf_slims_names():
         assert nets_factory.networks_map[name] is fn
         assert nets_factory.arg_scopes_map[name] is arg_scope_fn
     extra = set(nets_factory.list_networks()) - set(TF_SLIM_FACTORY)
-    assert extra == {"inception_resnet_v1", "resnet_v1_18", "resnet_v1_34", "resnet_v2_18", "resnet_v2_34"}
+    assert extra == {"inception_resnet_v1", "resnet_v1_18", "resnet_v1_34", "resnet_v2_18", "resnet_v2_34",
+                     "resnet_v2_digits", "resnet_v1_small", "resnet_v2_small"}

@@ -10,10 +10,11 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
 import torch
 
 from torchslim import checkpoint
-from torchslim.train import learning, run_dir
+from torchslim.train import distributed, learning, run_dir
 
 WORKER = os.path.join(os.path.dirname(__file__), "_ddp_worker.py")
 
@@ -123,3 +124,22 @@ def test_each_rank_resumes_its_own_random_stream(tmp_path):
         assert after_restore == after_save and step == 7
     assert outcome[0][0] != outcome[1][0]
     assert os.listdir(tmp_path / "run").count("model.ckpt-7.train_state.safetensors") == 1
+
+
+# ----------------------------------------------------------------------------------------------
+# The context object (one process; the runs above cover several).
+
+def test_a_process_alone_is_the_chief_of_one_on_the_cpu():
+    context = distributed.current()
+    assert (context.rank, context.world_size, context.device, context.initialized) == (0, 1, torch.device("cpu"), False)
+    assert context.is_chief and not context.uses_cuda_collectives
+    context.barrier()  # nothing to wait for
+
+
+def test_join_without_torchrun_picks_the_device_only(monkeypatch):
+    monkeypatch.delenv("WORLD_SIZE", raising=False)
+    context = distributed.join("cpu")
+    assert context == distributed.DistributedContext() and not torch.distributed.is_initialized()
+    distributed.leave(context)  # a no-op alone
+    with pytest.raises(ValueError, match="--device: expected cpu or cuda, got 'tpu'"):
+        distributed.join("tpu")

@@ -60,9 +60,7 @@ def test_evaluate_batches_restores_the_mode_and_writes_json(tmp_path):
     assert written["class_names"] == [str(i) for i in range(6)] and math.isclose(written["loss"], metrics.loss)
 
 
-def test_evaluate_empty_data_set_and_unknown_precision():
+def test_evaluate_empty_data_set():
     empty = data.ArrayDataset(torch.zeros(0, 1, 1, 1), torch.zeros(0, dtype=torch.int64), 6, name="nothing")
     with pytest.raises(ValueError, match="nothing is empty"):
         evaluation.evaluate(_Fixed(), empty)
-    with pytest.raises(ValueError, match="--precision: unknown precision 'fp8'"):
-        evaluation.autocast(torch.device("cpu"), "fp8")

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from torchslim import checkpoint
-from torchslim.train import job
+from torchslim.train import job, run_config
 
 from ._cli import run_cli
 
@@ -29,8 +29,8 @@ def fixture_checkpoint(fixtures_dir):
 
 def _built_model(image_size=16):
     config = job.TrainConfig(model_name="resnet_v2_small", channels=3, image_size=image_size)
-    settings = job._resolved(asdict(config))
-    return job.build_model(settings, job.load_dataset(settings, "validation"))
+    settings = run_config.resolve(asdict(config))
+    return run_config.model_from_config(settings, run_config.load_dataset(settings, "validation"))
 
 
 @pytest.mark.parametrize("fixture", ["resnet_v2_small", "resnet_v2_small_v1format"])

@@ -234,6 +234,16 @@ def test_train_argument_errors(tmp_path):
         learning.train(train_op, None, number_of_steps=1, summary_writer=object())
 
 
+def test_a_saver_object_is_refused_with_what_to_set_instead(tmp_path):
+    _, _, train_op = _setup()
+    for saver in (object(), "model.ckpt", True):
+        with pytest.raises(TypeError, match=f"saver must be None .* got {type(saver).__name__}; set max_to_keep"):
+            learning.train(train_op, str(tmp_path), number_of_steps=1, saver=saver)
+    assert train_op.step == 0 and not (tmp_path / "checkpoint").exists()
+    learning.train(train_op, str(tmp_path), number_of_steps=1, saver=None, summary_writer=None)
+    assert train_op.step == 1 and not (tmp_path / "checkpoint").exists()  # None: no checkpoint
+
+
 def test_resume_train_achieves_roughly_the_same_loss(tmp_path):
     logdir = str(tmp_path / "run")
     _, _, train_op = _setup()

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .errors import CheckpointError
-from .protowire import (FIXED32, LENGTH, VARINT, expect_wire, field_bytes, field_fixed32,
-                        field_varint, iter_fields, read_varint, to_int64)
+from torchslim.io.protowire import (FIXED32, LENGTH, VARINT, expect_wire, field_bytes, field_fixed32,
+                                    field_varint, iter_fields, read_varint, to_int64)
+
+from .errors import CheckpointError, checkpoint_errors
 
 #: TensorFlow's own limit on tensor rank.
 MAX_RANK = 254
@@ -88,6 +89,7 @@ def _text(buf, span, path, what: str) -> str:
 
 # ----------------------------------------------------------------------------- decoders
 
+@checkpoint_errors
 def decode_version(buf, start: int, end: int, path=None) -> VersionDef:
     """Decode a ``VersionDef``."""
     out = VersionDef()
@@ -110,6 +112,7 @@ def decode_version(buf, start: int, end: int, path=None) -> VersionDef:
     return out
 
 
+@checkpoint_errors
 def decode_shape(buf, start: int, end: int, path=None) -> tuple:
     """Decode a ``TensorShapeProto`` into a tuple of non-negative dims."""
     dims = []
@@ -133,6 +136,7 @@ def decode_shape(buf, start: int, end: int, path=None) -> tuple:
     return tuple(dims)
 
 
+@checkpoint_errors
 def decode_slice(buf, start: int, end: int, path=None) -> list:
     """Decode a ``TensorSliceProto`` into ``[(start, length_or_None), ...]``."""
     extents = []
@@ -154,6 +158,7 @@ def decode_slice(buf, start: int, end: int, path=None) -> list:
     return extents
 
 
+@checkpoint_errors
 def decode_header(buf, start: int, end: int, path=None) -> BundleHeader:
     """Decode a ``BundleHeaderProto``."""
     out = BundleHeader()
@@ -170,6 +175,7 @@ def decode_header(buf, start: int, end: int, path=None) -> BundleHeader:
     return out
 
 
+@checkpoint_errors
 def decode_entry(buf, start: int, end: int, path=None) -> BundleEntry:
     """Decode a ``BundleEntryProto``."""
     out = BundleEntry()
@@ -197,59 +203,60 @@ def decode_entry(buf, start: int, end: int, path=None) -> BundleEntry:
     return out
 
 
+def _checked_fields(buf, start: int, end: int, path, what: str, wires: dict):
+    """``(field, value)`` of the fields of one message listed in ``wires`` (field -> its wire type).
+
+    Other fields are skipped (proto3); a listed field with another wire type raises.
+    """
+    for num, wire, value in iter_fields(buf, start, end, path, what):
+        expected = wires.get(num)
+        if expected is not None:
+            expect_wire(path, what, num, wire, expected)
+            yield num, value
+
+
 def _decode_slice_meta(buf, start: int, end: int, path) -> SavedSliceMeta:
     out = SavedSliceMeta()
-    what = "SavedSliceMeta"
-    for num, wire, value in iter_fields(buf, start, end, path, what):
+    wires = {1: LENGTH, 2: LENGTH, 3: VARINT, 4: LENGTH}
+    for num, value in _checked_fields(buf, start, end, path, "SavedSliceMeta", wires):
         if num == 1:
-            expect_wire(path, what, num, wire, LENGTH)
-            out.name = _text(buf, value, path, what)
+            out.name = _text(buf, value, path, "SavedSliceMeta")
         elif num == 2:
-            expect_wire(path, what, num, wire, LENGTH)
             out.shape = decode_shape(buf, value[0], value[1], path)
         elif num == 3:
-            expect_wire(path, what, num, wire, VARINT)
-            out.dtype = _nonneg(value, path, what)
-        elif num == 4:
-            expect_wire(path, what, num, wire, LENGTH)
+            out.dtype = _nonneg(value, path, "SavedSliceMeta")
+        else:
             out.slices.append(decode_slice(buf, value[0], value[1], path))
     return out
 
 
 def _decode_saved_slice(buf, start: int, end: int, path) -> SavedSlice:
     out = SavedSlice(data=(end, end))
-    what = "SavedSlice"
-    for num, wire, value in iter_fields(buf, start, end, path, what):
+    for num, value in _checked_fields(buf, start, end, path, "SavedSlice", {1: LENGTH, 2: LENGTH, 3: LENGTH}):
         if num == 1:
-            expect_wire(path, what, num, wire, LENGTH)
-            out.name = _text(buf, value, path, what)
+            out.name = _text(buf, value, path, "SavedSlice")
         elif num == 2:
-            expect_wire(path, what, num, wire, LENGTH)
             out.extents = decode_slice(buf, value[0], value[1], path)
-        elif num == 3:
-            expect_wire(path, what, num, wire, LENGTH)
+        else:
             out.data = value
     return out
 
 
+@checkpoint_errors
 def decode_saved_tensor_slices(buf, start: int, end: int, path=None) -> SavedTensorSlices:
     """Decode a V1 ``SavedTensorSlices`` (meta or one data slice; TensorProto left as a span)."""
     out = SavedTensorSlices()
-    what = "SavedTensorSlices"
-    for num, wire, value in iter_fields(buf, start, end, path, what):
-        if num == 1:
-            expect_wire(path, what, num, wire, LENGTH)
-            out.meta = out.meta or []
-            for mnum, mwire, mvalue in iter_fields(buf, value[0], value[1], path, "SavedTensorSliceMeta"):
-                if mnum == 1:
-                    expect_wire(path, "SavedTensorSliceMeta", mnum, mwire, LENGTH)
-                    out.meta.append(_decode_slice_meta(buf, mvalue[0], mvalue[1], path))
-                elif mnum == 2:
-                    expect_wire(path, "SavedTensorSliceMeta", mnum, mwire, LENGTH)
-                    out.versions = decode_version(buf, mvalue[0], mvalue[1], path)
-        elif num == 2:
-            expect_wire(path, what, num, wire, LENGTH)
+    for num, value in _checked_fields(buf, start, end, path, "SavedTensorSlices", {1: LENGTH, 2: LENGTH}):
+        if num == 2:
             out.data = _decode_saved_slice(buf, value[0], value[1], path)
+            continue
+        out.meta = out.meta or []
+        meta_fields = _checked_fields(buf, value[0], value[1], path, "SavedTensorSliceMeta", {1: LENGTH, 2: LENGTH})
+        for mnum, mvalue in meta_fields:
+            if mnum == 1:
+                out.meta.append(_decode_slice_meta(buf, mvalue[0], mvalue[1], path))
+            else:
+                out.versions = decode_version(buf, mvalue[0], mvalue[1], path)
     return out
 
 

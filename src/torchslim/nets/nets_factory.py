@@ -17,9 +17,15 @@ one of its entries is used, and names whose module is not installed are left out
 factory stays cheap. Adding entries (``networks_map['my_net'] = fn``) works as with TF-Slim.
 
 Names: ``resnet_v1_{18,34,50,101,152,200}``, ``resnet_v2_{18,34,50,101,152,200}``,
-``inception_resnet_v2`` and ``inception_resnet_v1`` (facenet). For ``inception_resnet_v1`` the
+``inception_resnet_v2`` and ``inception_resnet_v1`` (facenet); and the small ResNets of
+:mod:`~torchslim.nets.small_resnets` for 32x32 images (``resnet_v2_digits``, the default of
+``torchslim train``, ``resnet_v1_small``, ``resnet_v2_small``). For ``inception_resnet_v1`` the
 factory's ``num_classes`` is facenet's ``bottleneck_layer_size`` (the embedding size; None keeps
 facenet's default of 128) and the net returns the prelogits, as facenet's training scripts use it.
+
+``is_training`` defaults to False in :func:`get_network_fn` (TF-Slim's factory) and to None in
+:func:`create` (follow ``model.train()`` / ``model.eval()``), while the nets themselves default to
+True as upstream; ``docs/porting.md`` ("Compatibility: defaults that differ on purpose") says why.
 """
 
 from __future__ import annotations
@@ -31,10 +37,13 @@ import re
 from collections.abc import MutableMapping
 from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
 
+import torch
+
 from torchslim.arg_scope import arg_scope
 from torchslim.model import Model
 
-__all__ = ["networks_map", "arg_scopes_map", "get_network_fn", "create", "list_networks"]
+__all__ = ["networks_map", "arg_scopes_map", "get_network_fn", "create", "build_model", "list_networks",
+           "default_image_size"]
 
 _PACKAGE = "torchslim.nets"
 
@@ -52,15 +61,22 @@ def _facenet_inception_resnet_v1(module):
     return inception_resnet_v1
 
 
-# name -> (module in torchslim.nets, network function or adapter, arg-scope function)
-_ENTRIES: Dict[str, Tuple[str, Any, str]] = {}
-for _layers in (18, 34, 50, 101, 152, 200):
-    for _version in ("v1", "v2"):
-        _ENTRIES["resnet_%s_%d" % (_version, _layers)] = (
-            "resnet_" + _version, "resnet_%s_%d" % (_version, _layers), "resnet_arg_scope")
-_ENTRIES["inception_resnet_v2"] = ("inception_resnet_v2", "inception_resnet_v2", "inception_resnet_v2_arg_scope")
-_ENTRIES["inception_resnet_v1"] = ("inception_resnet_v1", _facenet_inception_resnet_v1,
-                                   "inception_resnet_v1_arg_scope")
+def _nets(module: str, arg_scope: str, *names: str) -> Dict[str, Tuple[str, Any, str]]:
+    """Entries for nets of ``module`` whose functions have the names they are registered under."""
+    return {name: (module, name, arg_scope) for name in names}
+
+
+_RESNET_DEPTHS = (18, 34, 50, 101, 152, 200)
+
+# name -> (module in torchslim.nets, network function name or adapter, arg-scope function name).
+# One line per net or family of nets; add new nets at the end.
+_ENTRIES: Dict[str, Tuple[str, Any, str]] = {
+    **_nets("resnet_v1", "resnet_arg_scope", *(f"resnet_v1_{depth}" for depth in _RESNET_DEPTHS)),
+    **_nets("resnet_v2", "resnet_arg_scope", *(f"resnet_v2_{depth}" for depth in _RESNET_DEPTHS)),
+    **_nets("inception_resnet_v2", "inception_resnet_v2_arg_scope", "inception_resnet_v2"),
+    "inception_resnet_v1": ("inception_resnet_v1", _facenet_inception_resnet_v1, "inception_resnet_v1_arg_scope"),
+    **_nets("small_resnets", "small_resnet_arg_scope", "resnet_v2_digits", "resnet_v1_small", "resnet_v2_small"),
+}
 
 
 class _Lazy:
@@ -138,6 +154,15 @@ def _lookup(name: str) -> Tuple[Callable, Callable]:
     return networks_map[name], arg_scopes_map[name]
 
 
+def default_image_size(name: str) -> int:
+    """The input height and width net ``name`` was designed for (224 when the net does not say).
+
+    Raises:
+      ValueError: ``'Name of network unknown <name>'``.
+    """
+    return getattr(_lookup(name)[0], "default_image_size", 224)
+
+
 def get_network_fn(name: str, num_classes: Optional[int], weight_decay: float = 0.0,
                    is_training=False) -> Callable:
     """Returns ``network_fn`` such that ``logits, end_points = network_fn(images, **kwargs)``.
@@ -203,3 +228,35 @@ def create(name: str, num_classes: Optional[int] = None, weight_decay: float = 0
     if hasattr(func, "default_image_size"):
         model.default_image_size = func.default_image_size
     return model
+
+
+def build_model(name: str, num_classes: Optional[int] = None, weight_decay: float = 0.0, image_size: int = 0,
+                channels: int = 3, device: Any = "cpu", **kwargs: Any) -> Model:
+    """:func:`create`, built (variables made) and moved to ``device``: ready to train, evaluate or time.
+
+    The variables are made by one call in eval mode on a zero batch of one image, so building
+    leaves the moving statistics at their initial values; the model's mode is restored after. On
+    CUDA, 4-D weights are made ``channels_last``, so that cuDNN's NHWC kernels take them without a
+    copy per call.
+
+    Args:
+      name: a network name (see :func:`list_networks`).
+      num_classes: classes of the logits layer (None or 0: the features before it).
+      weight_decay: the L2 coefficient of the weights.
+      image_size: input height and width of the building call (0: :func:`default_image_size`).
+      channels: input channels.
+      device: where the variables go (``'cpu'``, ``'cuda'``, ``'cuda:1'``...).
+      **kwargs: more arguments for :func:`create`.
+
+    Returns:
+      The built model (in training mode, as a new module is).
+
+    Raises:
+      ValueError: ``'Name of network unknown <name>'``.
+    """
+    model = create(name, num_classes=num_classes or None, weight_decay=weight_decay, **kwargs)
+    size = image_size or getattr(model, "default_image_size", 224)
+    model.eval().build(torch.zeros(1, size, size, channels))
+    model.train()
+    device = torch.device(device)
+    return model.to(device, memory_format=torch.channels_last) if device.type == "cuda" else model.to(device)

@@ -49,7 +49,7 @@ def _optional_float(text: str) -> Optional[float]:
 def _common_flags(parser: argparse.ArgumentParser) -> None:
     _flag(parser, "dataset_dir", default=None, metavar="DIR",
           help="image folder data set: DIR/<class>/<images> (or DIR/train/... and DIR/validation/...); "
-               "PPM/PGM/.npy natively, PNG/JPEG with Pillow (pip install 'torchslim[images]'). "
+               "PPM/PGM/.npy natively, PNG/JPEG through Pillow. "
                "Default: the embedded digits data set")
     _flag(parser, "device", choices=("cpu", "cuda"), default=None,
           help="where to run (default: cuda when available, else cpu)")
@@ -195,10 +195,10 @@ def add_eval_parser(subparsers) -> argparse.ArgumentParser:
 
 
 def _eval_config(args: argparse.Namespace, directory: str) -> Optional[dict]:
-    from torchslim.train import job
+    from torchslim.train import job, run_config
 
-    if os.path.exists(os.path.join(directory, job.RUN_CONFIG)):
-        config = job.read_run_config(directory)
+    if os.path.exists(os.path.join(directory, run_config.RUN_CONFIG)):
+        config = run_config.read_run_config(directory)
         if args.model_name:
             config["model_name"] = args.model_name
         return config
@@ -211,7 +211,7 @@ def _eval_config(args: argparse.Namespace, directory: str) -> Optional[dict]:
 def run_eval(args: argparse.Namespace) -> int:
     """Runs ``torchslim eval``; returns the exit status."""
     from torchslim.checkpoint import CheckpointError
-    from torchslim.train import evaluation, job, run_dir
+    from torchslim.train import evaluation, job, run_config, run_dir
 
     path = args.checkpoint_path or job.DEFAULT_TRAIN_DIR
     try:
@@ -220,7 +220,7 @@ def run_eval(args: argparse.Namespace) -> int:
         directory = os.path.dirname(prefix) or "."
         config = _eval_config(args, directory)
         if config is None:
-            raise FileNotFoundError(f"{directory}: no {job.RUN_CONFIG}; pass --model_name (and --num_classes, "
+            raise FileNotFoundError(f"{directory}: no {run_config.RUN_CONFIG}; pass --model_name (and --num_classes, "
                                     "--image_size, --channels) to say which net the checkpoint holds")
         device = args.device or ("cuda" if __import__("torch").cuda.is_available() else "cpu")
         metrics = evaluation.evaluate_checkpoint(prefix, config, args.batch_size, device, args.precision,
@@ -243,11 +243,11 @@ def run_eval(args: argparse.Namespace) -> int:
 
 def _metrics_path(eval_dir: Optional[str], directory: str) -> Optional[str]:
     """``eval_dir/metrics.json``; by default ``<run dir>/eval/metrics.json``, None outside a run directory."""
-    from torchslim.train import job
+    from torchslim.train import run_config
 
     if eval_dir:
         return os.path.join(eval_dir, "metrics.json")
-    if os.path.exists(os.path.join(directory, job.RUN_CONFIG)):
+    if os.path.exists(os.path.join(directory, run_config.RUN_CONFIG)):
         return os.path.join(directory, "eval", "metrics.json")
     return None
 

@@ -3,8 +3,8 @@
 * :func:`load_digits`: the UCI optdigits images shipped in the package (1,797 8x8 grey images,
   values 0..16), split deterministically and stratified into 1,437 training and 360 held-out images.
 * :func:`image_folder`: one sub-folder per class (``root/<class>/*.png|jpg|ppm|pgm|npy``), optionally
-  with ``train/`` and ``validation/`` sub-trees. PPM/PGM and ``.npy`` are read natively; PNG/JPEG need
-  Pillow (``pip install 'torchslim[images]'``).
+  with ``train/`` and ``validation/`` sub-trees. PPM/PGM and ``.npy`` are read natively; PNG/JPEG through
+  Pillow (a dependency of torchslim).
 * :class:`EpochBatches`: the batches of a run from a given global step on: a fixed permutation per
   epoch (from the seed), sharded over processes like ``DistributedSampler``, so a resumed or
   distributed run sees exactly the batches it would have.
@@ -182,7 +182,7 @@ def _read_pillow(path: str) -> np.ndarray:
         from PIL import Image
     except ImportError:
         raise ImportError(f"{path}: reading PNG/JPEG images needs Pillow, which is not installed. "
-                          "Install it with: pip install 'torchslim[images]' (or pip install Pillow), "
+                          "Install it with: pip install Pillow (a dependency of torchslim), "
                           "or convert the images to PPM/PGM or .npy") from None
     with Image.open(path) as image:
         image = image.convert("RGB") if image.mode not in ("L", "RGB") else image

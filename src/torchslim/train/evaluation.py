@@ -1,13 +1,13 @@
 """Evaluation of a classifier: top-1 / top-5 accuracy, per-class accuracy, confusion counts, JSON.
 
 :func:`evaluate` runs a model (in eval mode: BatchNorm uses its moving statistics) over a data set;
-:func:`evaluate_checkpoint` rebuilds the model of a run directory (from its ``run_config.json``)
-and restores a checkpoint into it first — the run's latest, or the one given.
+:func:`evaluate_checkpoint` rebuilds the model of a run directory (from its ``run_config.json``, see
+:mod:`~torchslim.train.run_config`) and restores a checkpoint into it first — the run's latest, or the
+one given. :func:`write_metrics` writes ``eval/metrics.json``.
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 from dataclasses import asdict, dataclass, field
@@ -15,9 +15,11 @@ from typing import Any, Dict, List, Optional
 
 import torch
 
-from torchslim.checkpoint.state import atomic_write_bytes
+from torchslim.io.atomic import atomic_write_bytes
+from torchslim.train import run_config, run_dir
+from torchslim.train.precision import autocast
 
-__all__ = ["Metrics", "evaluate", "accumulate", "write_metrics", "evaluate_checkpoint", "autocast"]
+__all__ = ["Metrics", "evaluate", "accumulate", "write_metrics", "evaluate_checkpoint"]
 
 
 @dataclass
@@ -58,20 +60,6 @@ class Metrics:
 
     def to_dict(self) -> Dict[str, Any]:
         return asdict(self)
-
-
-def autocast(device: torch.device, precision: str):
-    """``torch.autocast`` for ``bf16``/``fp16``; a null context for ``fp32``.
-
-    Raises:
-      ValueError: for an unknown precision.
-    """
-    if precision == "fp32":
-        return contextlib.nullcontext()
-    dtypes = {"bf16": torch.bfloat16, "fp16": torch.float16}
-    if precision not in dtypes:
-        raise ValueError(f"--precision: unknown precision {precision!r}; choose fp32, bf16 or fp16")
-    return torch.autocast(device_type=torch.device(device).type, dtype=dtypes[precision])
 
 
 def accumulate(logits: torch.Tensor, labels: torch.Tensor, num_classes: int, state: Optional[dict] = None) -> dict:
@@ -168,15 +156,13 @@ def evaluate_checkpoint(checkpoint_path: str, config: Optional[dict] = None, bat
     Raises:
       FileNotFoundError: naming the path when there is no checkpoint or no run configuration.
     """
-    from torchslim.train import job, run_dir
-
     prefix = run_dir.resolve_checkpoint_path(checkpoint_path)
     if config is None:
-        config = job.read_run_config(os.path.dirname(prefix) or ".")
+        config = run_config.read_run_config(os.path.dirname(prefix) or ".")
     if dataset_dir is not None:
         config = dict(config, dataset_dir=dataset_dir)
-    dataset = job.load_dataset(config, split)
-    model = job.build_model(config, dataset, device)
+    dataset = run_config.load_dataset(config, split)
+    model = run_config.model_from_config(config, dataset, device)
     run_dir.restore_model(model, prefix)
     metrics = evaluate(model, dataset, batch_size, device, precision, num_workers)
     metrics.checkpoint, metrics.global_step = prefix, run_dir.step_from_prefix(prefix)

@@ -1,42 +1,38 @@
 """The training job behind ``torchslim train``: data, model, optimizer, loop, checkpoints, evaluation.
 
 :func:`run` is ``train_image_classifier.py`` followed by ``eval_image_classifier.py`` on the held-out
-split, eager: it builds the data set (the embedded digits unless ``dataset_dir`` is given), the net
-(``models.create_model``), the optimizer and learning-rate schedule of the script's flags, optionally
-warm-starts from ``checkpoint_path`` (minus ``checkpoint_exclude_scopes``), trains with
-``slim.learning.train`` (resuming from the run directory's latest checkpoint), then evaluates and
-writes ``eval/metrics.json``. Under ``torchrun`` it trains with DDP: one process per device, the
-batch size is per process, rank 0 writes every file.
+split, eager: it writes the run's configuration (:mod:`~torchslim.train.run_config`), builds the data
+set (the embedded digits unless ``dataset_dir`` is given), the net (any ``nets_factory`` name), the
+optimizer and learning-rate schedule of the script's flags, optionally warm-starts from
+``checkpoint_path`` (minus ``checkpoint_exclude_scopes``), trains with ``slim.learning.train``
+(resuming from the run directory's latest checkpoint), then evaluates and writes
+``eval/metrics.json``. Under ``torchrun`` it trains with DDP: one process per device
+(:mod:`~torchslim.train.distributed`), the batch size is per process, rank 0 writes every file.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import sys
 import time
 from dataclasses import asdict, dataclass, field, fields
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, List, Optional
 
 import torch
 
+from torchslim import checkpoint
 from torchslim import losses as slim_losses
-from torchslim.checkpoint.state import atomic_write_bytes
 from torchslim.train import data as data_lib
-from torchslim.train import evaluation, learning, models, optim, run_dir
+from torchslim.train import distributed, evaluation, learning, optim, run_config, run_dir
 from torchslim.train.events import EventFileWriter
+from torchslim.train.precision import autocast
 
-__all__ = ["TrainConfig", "TrainResult", "run", "load_dataset", "build_model", "read_run_config",
-           "configure_threads", "restore_for_fine_tuning", "RUN_CONFIG", "DEFAULT_TRAIN_DIR"]
+__all__ = ["TrainConfig", "TrainResult", "run", "configure_threads", "restore_for_fine_tuning", "DEFAULT_TRAIN_DIR"]
 
 log = logging.getLogger("torchslim.train")
 
-RUN_CONFIG = "run_config.json"
 DEFAULT_TRAIN_DIR = os.path.join("runs", "digits")
-DIGITS = "digits"
-# What a run directory's configuration must keep for its checkpoints to stay loadable.
-_IDENTITY = ("model_name", "num_classes", "image_size", "channels")
 
 
 @dataclass
@@ -52,18 +48,21 @@ class TrainConfig:
     batch_size: int = 64
     epochs: Optional[float] = 12
     max_number_of_steps: Optional[int] = None
+    # the optimizer and its learning-rate schedule
     optimizer: str = "momentum"
     learning_rate: float = 0.1
     learning_rate_decay_type: str = "cosine"
     num_epochs_per_decay: float = 2.0
     learning_rate_decay_factor: float = 0.94
     end_learning_rate: float = 0.0001
+    # each optimizer's parameters
     momentum: float = 0.9
     rmsprop_momentum: float = 0.9
     rmsprop_decay: float = 0.9
     opt_epsilon: float = 1.0
     adam_beta1: float = 0.9
     adam_beta2: float = 0.999
+    # the loss and the gradients
     weight_decay: float = 0.0001
     label_smoothing: float = 0.0
     clip_gradient_norm: float = 0.0
@@ -113,94 +112,7 @@ class TrainResult:
 
 
 # ----------------------------------------------------------------------------------------------
-# Run configuration, data and model (shared with evaluation).
-
-def read_run_config(train_dir: str) -> Dict[str, Any]:
-    """The ``run_config.json`` of a run directory.
-
-    Raises:
-      FileNotFoundError: naming the file when it is missing.
-    """
-    path = os.path.join(train_dir, RUN_CONFIG)
-    if not os.path.exists(path):
-        raise FileNotFoundError(f"{path}: no run configuration (is {train_dir} a 'torchslim train' run "
-                                "directory? Otherwise pass --model_name and the data set flags)")
-    with open(path, "r", encoding="utf-8") as handle:
-        return json.load(handle)
-
-
-def _resolved(config: Dict[str, Any]) -> Dict[str, Any]:
-    """``config`` with the image size and channels filled in from the net and data set."""
-    out = dict(config)
-    digits = not out.get("dataset_dir")
-    if not out.get("image_size"):
-        default = models.default_image_size(out["model_name"])
-        out["image_size"] = 32 if digits and out["model_name"] in models.SMALL_NETS else default
-    if not out.get("channels"):
-        out["channels"] = 1 if digits else 3
-    return out
-
-
-def load_dataset(config: Dict[str, Any], split: str, training: bool = False):
-    """The run's data set: the digits or an image folder, preprocessed for ``split``.
-
-    Args:
-      config: a run configuration (``TrainConfig`` as a dict).
-      split: ``train`` or ``validation``.
-      training: preprocess with the training (random) path of the net's preprocessing.
-
-    Returns:
-      An ``ArrayDataset`` or ``ImageFolderDataset``.
-    """
-    from torchslim.train import preprocessing
-
-    config = _resolved(config)
-    size, channels = int(config["image_size"]), int(config["channels"])
-    if not config.get("dataset_dir"):
-        return data_lib.load_digits(split, image_size=size, channels=channels)
-    name = config.get("preprocessing_name") or config["model_name"]
-    preprocess = preprocessing.get_preprocessing(name, is_training=training)
-
-    def transform(image: torch.Tensor) -> torch.Tensor:
-        if image.shape[-1] != channels:
-            image = image.expand(-1, -1, channels) if image.shape[-1] == 1 else image[..., :1]
-        return preprocess(image, size, size)
-
-    return data_lib.image_folder(config["dataset_dir"], split, seed=0, transform=transform)
-
-
-def build_model(config: Dict[str, Any], dataset, device: Any = "cpu") -> torch.nn.Module:
-    """The run's net as a built ``slim.Model`` on ``device``."""
-    config = _resolved(config)
-    num_classes = config.get("num_classes") or dataset.num_classes
-    model = models.create_model(config["model_name"], num_classes=num_classes,
-                                weight_decay=config.get("weight_decay", 0.0))
-    size, channels = int(config["image_size"]), int(config["channels"])
-    model.build(torch.zeros(2, size, size, channels))
-    return model.to(device)
-
-
-# ----------------------------------------------------------------------------------------------
 # Processes and devices.
-
-def _setup_distributed(device_flag: Optional[str]) -> Tuple[int, int, torch.device]:
-    """``(rank, world_size, device)``; joins the torchrun process group when ``WORLD_SIZE > 1``."""
-    world = int(os.environ.get("WORLD_SIZE", "1"))
-    want_cuda = device_flag == "cuda" or (device_flag is None and torch.cuda.is_available())
-    if device_flag == "cuda" and not torch.cuda.is_available():
-        raise ValueError("--device cuda: no CUDA device is available (use --device cpu)")
-    if device_flag not in (None, "cpu", "cuda"):
-        raise ValueError(f"--device: expected cpu or cuda, got {device_flag!r}")
-    if world <= 1:
-        return 0, 1, torch.device("cuda" if want_cuda else "cpu")
-    local_rank = int(os.environ.get("LOCAL_RANK", "0"))
-    if want_cuda:
-        torch.cuda.set_device(local_rank)
-    if not torch.distributed.is_initialized():
-        torch.distributed.init_process_group(backend="nccl" if want_cuda else "gloo")
-    device = torch.device("cuda", local_rank) if want_cuda else torch.device("cpu")
-    return torch.distributed.get_rank(), torch.distributed.get_world_size(), device
-
 
 def configure_threads(requested: Optional[int]) -> int:
     """Sets PyTorch's intra-op CPU threads for this process; returns how many it uses.
@@ -252,23 +164,6 @@ def _random_shift(images: torch.Tensor, labels: torch.Tensor, max_shift: int, fi
 # ----------------------------------------------------------------------------------------------
 # The job.
 
-def _check_same_run(train_dir: str, config: Dict[str, Any]) -> None:
-    path = os.path.join(train_dir, RUN_CONFIG)
-    if not os.path.exists(path):
-        return
-    old = read_run_config(train_dir)
-    changed = [k for k in _IDENTITY if old.get(k) != config.get(k)]
-    if changed and run_dir._ckpt.latest_checkpoint(train_dir):
-        details = ", ".join(f"{k}: {old.get(k)!r} -> {config.get(k)!r}" for k in changed)
-        raise ValueError(f"--train_dir {train_dir} holds a run with another configuration ({details}); "
-                         "use a new --train_dir or the same flags to resume it")
-
-
-def _write_run_config(train_dir: str, config: Dict[str, Any]) -> None:
-    os.makedirs(train_dir, exist_ok=True)
-    atomic_write_bytes(os.path.join(train_dir, RUN_CONFIG), (json.dumps(config, indent=1) + "\n").encode())
-
-
 def _setup_logging(train_dir: str, is_chief: bool) -> Optional[logging.Handler]:
     if not is_chief:
         return None
@@ -312,12 +207,10 @@ def restore_for_fine_tuning(model, prefix: str, exclude: List[str], ignore_missi
       ValueError: naming the flag, the checkpoint and the variables when the restore fails (nothing
         is assigned then).
     """
-    from torchslim import checkpoint as ckpt
-
     try:
-        return ckpt.assign_from_checkpoint(model, prefix, exclude=exclude or None,
+        return checkpoint.assign_from_checkpoint(model, prefix, exclude=exclude or None,
                                            ignore_missing_vars=ignore_missing_vars)
-    except ckpt.RestoreError as exc:
+    except checkpoint.RestoreError as exc:
         raise ValueError(f"--checkpoint_path {exc}\nhint: on the command line, --checkpoint_exclude_scopes "
                          "SCOPES leaves scopes out (e.g. the logits) and --ignore_missing_vars keeps the "
                          "initial values of variables the checkpoint lacks") from None
@@ -358,7 +251,7 @@ def _make_loss(net: torch.nn.Module, model, device: torch.device, config: TrainC
                accuracy: _TrainAccuracy):
     def total_loss(images: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
         images, labels = images.to(device, non_blocking=True), labels.to(device, non_blocking=True)
-        with evaluation.autocast(device, config.precision):
+        with autocast(device, config.precision):
             logits, _ = net(images)
         accuracy.add(logits, labels)
         onehot = torch.nn.functional.one_hot(labels, num_classes)
@@ -434,44 +327,41 @@ def run(config: TrainConfig, quiet: bool = False) -> TrainResult:
     started = time.time()
     previous_threads = torch.get_num_threads()
     threads = configure_threads(config.num_threads)
-    world = 1
+    context = distributed.DistributedContext()
     try:
-        rank, world, device = _setup_distributed(config.device)
-        is_chief = rank == 0
-        _QUIET = quiet or not is_chief
-        result = _run(config, rank, world, device, is_chief, started)
+        context = distributed.join(config.device)
+        _QUIET = quiet or not context.is_chief
+        result = _run(config, context, started)
         result.num_threads = threads
         return result
     finally:
         torch.set_num_threads(previous_threads)
-        if world > 1 and torch.distributed.is_initialized():
-            torch.distributed.destroy_process_group()
+        distributed.leave(context)
 
 
-def _run(config: TrainConfig, rank: int, world: int, device: torch.device, is_chief: bool,
-         started: float) -> TrainResult:
+def _run(config: TrainConfig, context: distributed.DistributedContext, started: float) -> TrainResult:
     torch.manual_seed(config.seed)
-    settings = _resolved(asdict(config))
-    train_set = load_dataset(settings, "train", training=True)
-    eval_set = load_dataset(settings, "validation")
+    settings = run_config.resolve(asdict(config))
+    train_set = run_config.load_dataset(settings, "train", training=True)
+    eval_set = run_config.load_dataset(settings, "validation")
     settings["num_classes"] = settings.get("num_classes") or train_set.num_classes
     settings["class_names"] = list(getattr(train_set, "class_names", []))
-    if is_chief:
-        _check_same_run(config.train_dir, settings)
-        _write_run_config(config.train_dir, settings)
-    model = build_model(settings, train_set, device)
-    torch.manual_seed(config.seed * 1000 + 1 + rank)  # per-rank augmentation randomness
-    handler = _setup_logging(config.train_dir, is_chief)
+    if context.is_chief:
+        run_config.check_same_run(config.train_dir, settings)
+        run_config.write_run_config(config.train_dir, settings)
+    model = run_config.model_from_config(settings, train_set, context.device)
+    torch.manual_seed(config.seed * 1000 + 1 + context.rank)  # per-rank augmentation randomness
+    handler = _setup_logging(config.train_dir, context.is_chief)
     try:
-        return _train_and_evaluate(config, settings, model, train_set, eval_set, rank, world, device, is_chief,
-                                   started)
+        return _train_and_evaluate(config, settings, model, train_set, eval_set, context, started)
     finally:
         if handler is not None:
             log.removeHandler(handler)
             handler.close()
 
 
-def _train_and_evaluate(config, settings, model, train_set, eval_set, rank, world, device, is_chief, started):
+def _train_and_evaluate(config, settings, model, train_set, eval_set, context, started):
+    rank, world, device, is_chief = context.rank, context.world_size, context.device, context.is_chief
     trained = optim.variables_to_train(model, config.trainable_scopes)
     chosen = {id(v.tensor) for v in trained}
     for param in model.parameters():
@@ -498,7 +388,7 @@ def _train_and_evaluate(config, settings, model, train_set, eval_set, rank, worl
     loss_fn = _make_loss(net, model, device, config, settings["num_classes"], accuracy)
     train_op = learning.create_train_op(loss_fn, optimizer, clip_gradient_norm=config.clip_gradient_norm,
                                         model=model, grad_scaler=scaler)
-    resumed = run_dir._ckpt.latest_checkpoint(config.train_dir) if os.path.isdir(config.train_dir) else None
+    resumed = checkpoint.latest_checkpoint(config.train_dir) if os.path.isdir(config.train_dir) else None
     _say(f"torchslim train: {config.model_name} on {getattr(train_set, 'name', '')} "
          f"({len(train_set)} training / {len(eval_set)} held-out images), {total} steps of "
          f"{config.batch_size}{f' x {world} processes' if world > 1 else ''}, {config.optimizer} "
@@ -542,12 +432,12 @@ def _broadcast_buffers(model: torch.nn.Module) -> None:
 
 
 def _finish(config, model, eval_set, train_op, loss, device, is_chief, writer, started, resumed) -> TrainResult:
-    checkpoint = run_dir._ckpt.latest_checkpoint(config.train_dir) if is_chief else None
+    latest = checkpoint.latest_checkpoint(config.train_dir) if is_chief else None
     metrics = metrics_path = None
     if is_chief:
         metrics = evaluation.evaluate(model, eval_set, config.eval_batch_size, device, config.precision,
                                       config.num_workers)
-        metrics.checkpoint, metrics.global_step = checkpoint, train_op.step
+        metrics.checkpoint, metrics.global_step = latest, train_op.step
         metrics_path = os.path.join(config.train_dir, "eval", "metrics.json")
         evaluation.write_metrics(metrics, metrics_path)
         writer.add_scalars({"eval/accuracy": metrics.top1, "eval/top5_accuracy": metrics.top5}, train_op.step)
@@ -556,8 +446,8 @@ def _finish(config, model, eval_set, train_op, loss, device, is_chief, writer, s
     events = sorted(n for n in os.listdir(config.train_dir) if n.startswith("events.out")) if is_chief else []
     if is_chief:
         _say(f"held-out accuracy: {metrics.summary()}")
-        _say(f"checkpoint (TF format): {checkpoint}")
+        _say(f"checkpoint (TF format): {latest}")
         _say(f"metrics: {metrics_path}")
         _say(f"event logs: {config.train_dir} (tensorboard --logdir {config.train_dir})")
         _say(f"done in {seconds:.1f} s at global step {train_op.step}")
-    return TrainResult(train_op.step, loss, metrics, checkpoint, metrics_path, seconds, resumed, events, model)
+    return TrainResult(train_op.step, loss, metrics, latest, metrics_path, seconds, resumed, events, model)

@@ -29,11 +29,12 @@ Example (TF-Slim's pattern, eager)::
 from __future__ import annotations
 
 import logging
-import math
 import time
 from typing import Any, Callable, Dict, Iterable, Iterator, List, Mapping, Optional, Sequence, Tuple, Union
 
 import torch
+
+from torchslim.train import distributed
 
 __all__ = [
     "NonFiniteLossError", "TrainOp", "create_global_step", "clip_gradient_norms", "multiply_gradients",
@@ -275,7 +276,7 @@ def _finite_here_and_on_every_rank(loss: torch.Tensor) -> Tuple[bool, bool]:
     """
     finite = torch.isfinite(loss).all().to(torch.int32).reshape(1)
     here = bool(finite.item())
-    if _distributed() and torch.distributed.get_world_size() > 1:
+    if distributed.current().world_size > 1:
         torch.distributed.all_reduce(finite, op=torch.distributed.ReduceOp.MIN)
     return here, bool(finite.item())
 
@@ -398,16 +399,13 @@ def _batches(data: Optional[Iterable[Any]]) -> Iterator[Any]:
             return
 
 
-def _distributed() -> bool:
-    return torch.distributed.is_available() and torch.distributed.is_initialized()
-
-
 def _agree(flag: bool) -> bool:
     """Rank 0's ``flag`` on every rank (time-based decisions must not differ between processes)."""
-    if not _distributed():
+    context = distributed.current()
+    if not context.initialized:
         return flag
     value = torch.tensor([1 if flag else 0], dtype=torch.int32)
-    if torch.distributed.get_backend() == "nccl":
+    if context.uses_cuda_collectives:
         value = value.cuda()
     torch.distributed.broadcast(value, 0)
     return bool(value.item())
@@ -473,7 +471,8 @@ def train(train_op: TrainOp, logdir: Optional[str], *,
       init_fn: called with the model when the run starts fresh.
       save_interval_secs, save_interval_steps: checkpoint frequency (None/0 disables a criterion).
       max_to_keep: checkpoints kept in ``logdir``.
-      saver: None disables checkpoints.
+      saver: None disables checkpoints; left out, checkpoints are written as above. There is no
+        ``tf.train.Saver`` to pass: its settings are ``max_to_keep`` and the save intervals here.
       summary_writer: None disables event files; default: an event file in ``logdir``.
       save_summaries_steps: write scalars every so many steps.
       is_chief: whether this process writes summaries (default: rank 0).
@@ -485,7 +484,8 @@ def train(train_op: TrainOp, logdir: Optional[str], *,
       The last loss as a float (None if no step ran).
 
     Raises:
-      ValueError: if ``number_of_steps <= 0``, or a saver / summary writer is given without a logdir.
+      ValueError: if ``number_of_steps <= 0``, or a summary writer is given without a logdir.
+      TypeError: if ``saver`` is neither None nor left out.
     """
     from torchslim.train import run_dir as _run_dir
     from torchslim.train.events import EventFileWriter
@@ -493,10 +493,14 @@ def train(train_op: TrainOp, logdir: Optional[str], *,
 
     if number_of_steps is not None and number_of_steps <= 0:
         raise ValueError("`number_of_steps` must be either None or a positive number.")
-    if logdir is None and (saver not in (None, _USE_DEFAULT) or summary_writer not in (None, _USE_DEFAULT)):
+    if saver is not None and saver is not _USE_DEFAULT:
+        raise TypeError(f"train: saver must be None (no checkpoints) or left out (checkpoints in logdir), got "
+                        f"{type(saver).__name__}; set max_to_keep, save_interval_secs and save_interval_steps "
+                        "instead of passing a saver")
+    if logdir is None and summary_writer not in (None, _USE_DEFAULT):
         raise ValueError("Cannot provide saver or summary_writer when logdir is None")
     if is_chief is None:
-        is_chief = not _distributed() or torch.distributed.get_rank() == 0
+        is_chief = distributed.current().is_chief
     model = model if model is not None else train_op.model
     saving = logdir is not None and saver is not None and model is not None
     restored = None

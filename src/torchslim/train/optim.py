@@ -27,6 +27,7 @@ TensorFlow's optimizers differ from PyTorch's namesakes in ways that change trai
 
 from __future__ import annotations
 
+import abc
 import math
 import re
 from dataclasses import dataclass
@@ -44,7 +45,52 @@ OPTIMIZERS = ("momentum", "sgd", "rmsprop", "adam", "adadelta", "adagrad")
 DECAY_TYPES = ("exponential", "fixed", "polynomial", "cosine")
 
 
-class RMSPropTF(torch.optim.Optimizer):
+class _TFOptimizer(torch.optim.Optimizer, abc.ABC):
+    """What TF's optimizers here share: the step loop, the dense gradient plus L2, and the slots.
+
+    A subclass names its slots and their initial values (:meth:`_slots`) and updates one parameter
+    in :meth:`_update`.
+    """
+
+    @abc.abstractmethod
+    def _slots(self, group: dict) -> dict:
+        """Slot name -> initial value, for a parameter of ``group``."""
+
+    @abc.abstractmethod
+    def _update(self, param: torch.Tensor, grad: torch.Tensor, state: dict, group: dict) -> None:
+        """Updates ``param`` in place from ``grad`` (L2 included) and its slots in ``state``."""
+
+    @torch.no_grad()
+    def step(self, closure: Optional[Callable[[], torch.Tensor]] = None) -> Optional[torch.Tensor]:
+        """One update of every parameter that has a gradient; returns the closure's loss, if any."""
+        loss = None
+        if closure is not None:
+            with torch.enable_grad():
+                loss = closure()
+        for group in self.param_groups:
+            for param in group["params"]:
+                if param.grad is not None:
+                    self._update(param, self._gradient(param, group), self._state(param, group), group)
+        return loss
+
+    def _gradient(self, param: torch.Tensor, group: dict) -> torch.Tensor:
+        grad = param.grad
+        if grad.is_sparse:
+            raise RuntimeError(f"{type(self).__name__} does not support sparse gradients")
+        return grad.add(param, alpha=group["weight_decay"]) if group["weight_decay"] else grad
+
+    def _state(self, param: torch.Tensor, group: dict) -> dict:
+        """The parameter's state with its step counted: ``step`` and the slots (made on the first step)."""
+        state = self.state[param]
+        if not state:
+            state["step"] = torch.zeros((), dtype=torch.float32)
+            for name, value in self._slots(group).items():
+                state[name] = torch.full_like(param, value, memory_format=torch.preserve_format)
+        state["step"] += 1
+        return state
+
+
+class RMSPropTF(_TFOptimizer):
     """RMSProp with TensorFlow 1's update (``tf.compat.v1.train.RMSPropOptimizer``).
 
     Args:
@@ -68,28 +114,10 @@ class RMSPropTF(torch.optim.Optimizer):
                         weight_decay=weight_decay)
         super().__init__(params, defaults)
 
-    @torch.no_grad()
-    def step(self, closure: Optional[Callable[[], torch.Tensor]] = None) -> Optional[torch.Tensor]:
-        """One update of every parameter that has a gradient; returns the closure's loss, if any."""
-        loss = _run_closure(closure)
-        for group in self.param_groups:
-            for param in group["params"]:
-                if param.grad is not None:
-                    self._update(param, group)
-        return loss
+    def _slots(self, group: dict) -> dict:
+        return {"ms": 1.0, "mom": 0.0, **({"mg": 0.0} if group["centered"] else {})}
 
-    def _update(self, param: torch.Tensor, group: dict) -> None:
-        grad = _dense_grad(param, "RMSPropTF")
-        if group["weight_decay"]:
-            grad = grad.add(param, alpha=group["weight_decay"])
-        state = self.state[param]
-        if not state:
-            state["step"] = torch.zeros((), dtype=torch.float32)
-            state["ms"] = torch.ones_like(param, memory_format=torch.preserve_format)
-            state["mom"] = torch.zeros_like(param, memory_format=torch.preserve_format)
-            if group["centered"]:
-                state["mg"] = torch.zeros_like(param, memory_format=torch.preserve_format)
-        state["step"] += 1
+    def _update(self, param: torch.Tensor, grad: torch.Tensor, state: dict, group: dict) -> None:
         ms, mom = state["ms"], state["mom"]
         ms.mul_(group["decay"]).addcmul_(grad, grad, value=1.0 - group["decay"])
         denominator = ms
@@ -102,7 +130,7 @@ class RMSPropTF(torch.optim.Optimizer):
         param.sub_(mom)
 
 
-class AdamTF(torch.optim.Optimizer):
+class AdamTF(_TFOptimizer):
     """Adam with TensorFlow 1's epsilon placement (``tf.compat.v1.train.AdamOptimizer``).
 
     Args:
@@ -124,26 +152,10 @@ class AdamTF(torch.optim.Optimizer):
         defaults = dict(lr=lr, betas=tuple(betas), epsilon=epsilon, weight_decay=weight_decay)
         super().__init__(params, defaults)
 
-    @torch.no_grad()
-    def step(self, closure: Optional[Callable[[], torch.Tensor]] = None) -> Optional[torch.Tensor]:
-        """One update of every parameter that has a gradient; returns the closure's loss, if any."""
-        loss = _run_closure(closure)
-        for group in self.param_groups:
-            for param in group["params"]:
-                if param.grad is not None:
-                    self._update(param, group)
-        return loss
+    def _slots(self, group: dict) -> dict:
+        return {"m": 0.0, "v": 0.0}
 
-    def _update(self, param: torch.Tensor, group: dict) -> None:
-        grad = _dense_grad(param, "AdamTF")
-        if group["weight_decay"]:
-            grad = grad.add(param, alpha=group["weight_decay"])
-        state = self.state[param]
-        if not state:
-            state["step"] = torch.zeros((), dtype=torch.float32)
-            state["m"] = torch.zeros_like(param, memory_format=torch.preserve_format)
-            state["v"] = torch.zeros_like(param, memory_format=torch.preserve_format)
-        state["step"] += 1
+    def _update(self, param: torch.Tensor, grad: torch.Tensor, state: dict, group: dict) -> None:
         beta1, beta2 = group["betas"]
         t = float(state["step"])
         lr_t = group["lr"] * math.sqrt(1.0 - beta2 ** t) / (1.0 - beta1 ** t)
@@ -157,20 +169,6 @@ def _check_non_negative(**values: float) -> None:
     for name, value in values.items():
         if value < 0.0:
             raise ValueError(f"optimizer: {name} must be >= 0, got {value}")
-
-
-def _run_closure(closure):
-    if closure is None:
-        return None
-    with torch.enable_grad():
-        return closure()
-
-
-def _dense_grad(param: torch.Tensor, who: str) -> torch.Tensor:
-    grad = param.grad
-    if grad.is_sparse:
-        raise RuntimeError(f"{who} does not support sparse gradients")
-    return grad
 
 
 def configure_optimizer(name: str, params, learning_rate: float, *, momentum: float = 0.9,

@@ -24,8 +24,9 @@ from typing import Any, Dict, List, Optional
 
 import torch
 
-from torchslim import checkpoint as _ckpt
-from torchslim.checkpoint.state import atomic_write_bytes
+from torchslim import checkpoint
+from torchslim.io.atomic import atomic_write_bytes
+from torchslim.train import distributed
 
 __all__ = ["CHECKPOINT_BASENAME", "checkpoint_prefix", "save", "restore_latest", "restore_model",
            "resolve_checkpoint_path", "train_state_path", "step_from_prefix", "read_train_state",
@@ -54,20 +55,6 @@ def step_from_prefix(prefix: str) -> Optional[int]:
     return int(match.group(1)) if match else None
 
 
-def _distributed() -> bool:
-    return torch.distributed.is_available() and torch.distributed.is_initialized()
-
-
-def _writer() -> bool:
-    """Whether this process writes the run directory (rank 0, or the only process)."""
-    return not _distributed() or torch.distributed.get_rank() == 0
-
-
-def _barrier() -> None:
-    if _distributed():
-        torch.distributed.barrier()
-
-
 # ----------------------------------------------------------------------------------------------
 # Saving.
 
@@ -93,10 +80,10 @@ def _rng_payload() -> Dict[str, torch.Tensor]:
     return tensors
 
 
-def _own_rng_states() -> Dict[str, torch.Tensor]:
+def _own_rng_states(context: distributed.DistributedContext) -> Dict[str, torch.Tensor]:
     """This process's CPU random state and, under NCCL, its current CUDA device's."""
     states = {"torch": torch.get_rng_state()}
-    if torch.distributed.get_backend() == "nccl":
+    if context.uses_cuda_collectives:
         states["cuda"] = torch.cuda.get_rng_state()
     return states
 
@@ -107,13 +94,13 @@ def gather_rank_rng_states() -> Dict[str, torch.Tensor]:
     Each rank of a distributed run draws its own augmentation randomness, so a resumed run needs each
     rank's state, not only the writer's. Empty when not distributed.
     """
-    if not _distributed():
+    context = distributed.current()
+    if not context.initialized:
         return {}
     gathered: Dict[str, torch.Tensor] = {}
-    on_gpu = torch.distributed.get_backend() == "nccl"
-    for kind, state in _own_rng_states().items():
-        local = state.cuda() if on_gpu else state
-        parts = [torch.empty_like(local) for _ in range(torch.distributed.get_world_size())]
+    for kind, state in _own_rng_states(context).items():
+        local = state.cuda() if context.uses_cuda_collectives else state
+        parts = [torch.empty_like(local) for _ in range(context.world_size)]
         torch.distributed.all_gather(parts, local)
         for rank, part in enumerate(parts):
             gathered[f"rng/rank{rank}/{kind}"] = part.cpu()
@@ -158,12 +145,13 @@ def save(logdir: str, model, optimizer: Optional[torch.optim.Optimizer], step: i
       The checkpoint prefix on the writing rank, None on the others.
     """
     rank_rng = gather_rank_rng_states()  # also the first barrier: every rank has finished the step
+    context = distributed.current()
     prefix = None
     try:
-        if _writer():
+        if context.is_chief:
             prefix = _write(logdir, model, optimizer, step, max_to_keep, extra, rank_rng)
     finally:
-        _barrier()
+        context.barrier()
     return prefix
 
 
@@ -171,9 +159,9 @@ def _write(logdir, model, optimizer, step, max_to_keep, extra, rank_rng) -> str:
     os.makedirs(logdir, exist_ok=True)
     prefix = checkpoint_prefix(logdir, step)
     write_train_state(train_state_path(prefix), optimizer, step, extra, rank_rng)
-    _ckpt.save_checkpoint(model, os.path.join(logdir, CHECKPOINT_BASENAME), global_step=step, update_state=False)
+    checkpoint.save_checkpoint(model, os.path.join(logdir, CHECKPOINT_BASENAME), global_step=step, update_state=False)
     # The state file takes paths relative to its directory (or absolute), not to the working directory.
-    _ckpt.update_checkpoint_state(logdir, os.path.abspath(prefix), max_to_keep=max_to_keep or None)
+    checkpoint.update_checkpoint_state(logdir, os.path.abspath(prefix), max_to_keep=max_to_keep or None)
     remove_incomplete(logdir)  # the train states of deleted checkpoints, and remnants of killed runs
     log.info("saved checkpoint %s", prefix)
     return prefix
@@ -188,7 +176,7 @@ def remove_incomplete(logdir: str) -> List[str]:
     listed in the state file or not. Call it when no save is running; under ``torch.distributed``
     only rank 0 (the writer) removes anything.
     """
-    if not os.path.isdir(logdir) or not _writer():
+    if not os.path.isdir(logdir) or not distributed.current().is_chief:
         return []
     removed = []
     for name in sorted(os.listdir(logdir)):
@@ -232,7 +220,7 @@ def restore_model(model, path: str, exclude: Optional[List[str]] = None) -> List
       RestoreError: naming the checkpoint and the variables missing or of another shape.
     """
     prefix = resolve_checkpoint_path(path)
-    return _ckpt.assign_from_checkpoint(model, prefix, exclude=list(exclude) if exclude else None).restored
+    return checkpoint.assign_from_checkpoint(model, prefix, exclude=list(exclude) if exclude else None).restored
 
 
 def resolve_checkpoint_path(path: str) -> str:
@@ -243,7 +231,7 @@ def resolve_checkpoint_path(path: str) -> str:
     """
     path = os.fspath(path)
     if os.path.isdir(path):
-        prefix = _ckpt.latest_checkpoint(path)
+        prefix = checkpoint.latest_checkpoint(path)
         if prefix is None:
             raise FileNotFoundError(f"{path}: no checkpoint in this directory (no 'checkpoint' state file "
                                     "naming an existing model.ckpt-*)")
@@ -286,7 +274,8 @@ def _load_optimizer(optimizer: torch.optim.Optimizer, tensors: Dict[str, torch.T
 
 def _restore_rng(tensors: Dict[str, torch.Tensor]) -> None:
     """Sets this process's random state: its own rank's in a distributed run, else the saved one."""
-    own = f"rng/rank{torch.distributed.get_rank()}/" if _distributed() else None
+    context = distributed.current()
+    own = f"rng/rank{context.rank}/" if context.initialized else None
     if own is not None and own + "torch" in tensors:
         torch.set_rng_state(tensors[own + "torch"])
         if own + "cuda" in tensors and torch.cuda.is_available():
@@ -312,7 +301,7 @@ def restore_latest(logdir: str, model, optimizer: Optional[torch.optim.Optimizer
     Returns:
       None when ``logdir`` has no checkpoint; else ``{"prefix", "global_step", "extra"}``.
     """
-    prefix = _ckpt.latest_checkpoint(logdir) if os.path.isdir(logdir) else None
+    prefix = checkpoint.latest_checkpoint(logdir) if os.path.isdir(logdir) else None
     if prefix is None:
         return None
     restore_model(model, prefix)
