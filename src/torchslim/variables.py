@@ -19,7 +19,6 @@ Code inside torchslim imports each name from its home module.
 
 from __future__ import annotations
 
-from types import SimpleNamespace
 from typing import Iterable, Optional, Sequence, Tuple, Union
 
 import numpy as np
@@ -299,12 +298,3 @@ def _as_initial_value(initializer, shape: Tuple[int, ...], dtype: torch.dtype, n
                 f"Variable {name}: initial value has shape {list(value.shape)}, expected {list(shape)}"
             )
     return value
-
-
-# --------------------------------------------------------------------------------------------------
-# Until branch ``vars`` meets branch ``ops`` (issue 13): the bundled layers on this branch still
-# import these two names from here; ``ops`` moves them onto ``model_variable`` and ``active_call``.
-# The lead deletes this block at that merge.
-
-layer_variable = model_variable
-_CALL = SimpleNamespace(get=active_call)

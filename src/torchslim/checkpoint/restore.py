@@ -20,7 +20,8 @@ from typing import Callable, Iterable, Mapping, Optional, Sequence, Union
 import numpy as np
 import torch
 
-from torchslim.variables import SlimVariable, get_variables_to_restore
+from torchslim.store import SlimVariable
+from torchslim.queries import get_variables_to_restore
 
 from .errors import RestoreError
 from .reader import CheckpointReader, open_checkpoint

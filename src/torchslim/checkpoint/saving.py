@@ -18,7 +18,7 @@ from typing import Dict, Optional
 import numpy as np
 import torch
 
-from torchslim.variables import GraphKeys
+from torchslim.queries import GraphKeys
 
 from .bundle import index_filename, write_bundle
 from .safetensors_io import save_safetensors

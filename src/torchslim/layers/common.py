@@ -8,7 +8,7 @@ from typing import Any, Callable, Dict, List, Optional, Union
 import torch
 
 from torchslim.arg_scope import arg_scope_func_key, current_arg_scope
-from torchslim.variables import current_call
+from torchslim.scopes import current_call
 
 Collections = Union[None, str, List[str], Dict[str, Any]]
 

@@ -17,7 +17,8 @@ from torchslim.arg_scope import add_arg_scope
 from torchslim.layers.common import (check_rank, kernel_in_input_memory_format, normalize_and_activate, scope_label,
                                      variable_collections)
 from torchslim.ops import conv as conv_ops, padding as pad
-from torchslim.variables import model_variable, variable_scope
+from torchslim.variables import model_variable
+from torchslim.scopes import variable_scope
 
 __all__ = [
     "convolution", "convolution1d", "convolution2d", "convolution3d", "conv1d", "conv2d", "conv3d",

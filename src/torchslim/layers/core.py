@@ -17,7 +17,8 @@ from torchslim.arg_scope import add_arg_scope
 from torchslim.layers.common import (check_rank, normalize_and_activate, resolve_is_training, scope_label,
                                      variable_collections)
 from torchslim.ops import core as core_ops
-from torchslim.variables import model_variable, name_scope, variable_scope
+from torchslim.variables import model_variable
+from torchslim.scopes import name_scope, variable_scope
 
 __all__ = ["fully_connected", "flatten", "dropout", "softmax", "bias_add", "one_hot_encoding", "unit_norm",
            "relu", "relu6", "elu", "linear"]

@@ -20,7 +20,9 @@ from torchslim import initializers, utils
 from torchslim.arg_scope import add_arg_scope
 from torchslim.layers.common import check_rank, resolve_is_training, scope_label, variable_collections
 from torchslim.ops import normalization as norm_ops
-from torchslim.variables import GraphKeys, current_call, model_variable, variable_scope
+from torchslim.queries import GraphKeys
+from torchslim.scopes import current_call, variable_scope
+from torchslim.variables import model_variable
 
 __all__ = ["batch_norm", "layer_norm"]
 

@@ -16,7 +16,7 @@ from torchslim import utils
 from torchslim.arg_scope import add_arg_scope
 from torchslim.layers.common import check_rank, scope_label
 from torchslim.ops import padding as pad, pooling as pool_ops
-from torchslim.variables import name_scope
+from torchslim.scopes import name_scope
 
 __all__ = ["max_pool2d", "avg_pool2d"]
 

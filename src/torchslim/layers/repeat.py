@@ -6,7 +6,7 @@ from typing import Any, Callable, Sequence
 
 import torch
 
-from torchslim.variables import variable_scope
+from torchslim.scopes import variable_scope
 
 __all__ = ["repeat", "stack"]
 

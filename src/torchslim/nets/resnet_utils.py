@@ -31,7 +31,8 @@ from torchslim.arg_scope import add_arg_scope, arg_scope
 from torchslim.layers import batch_norm, conv2d, max_pool2d, softmax
 from torchslim.layers.common import resolved_kwargs
 from torchslim.ops import padding as pad
-from torchslim.variables import GraphKeys, variable_scope
+from torchslim.queries import GraphKeys
+from torchslim.scopes import variable_scope
 
 __all__ = ["Block", "subsample", "conv2d_same", "stack_blocks_dense", "resnet_arg_scope", "check_output_stride",
            "classification_head", "unit_block", "make_blocks", "UNITS_PER_BLOCK", "BASIC_LAYERS", "BASE_DEPTHS",

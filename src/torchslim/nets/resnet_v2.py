@@ -83,7 +83,7 @@ from torchslim import nn as tfnn, utils
 from torchslim.arg_scope import add_arg_scope, arg_scope
 from torchslim.layers import batch_norm, conv2d, max_pool2d
 from torchslim.nets import resnet_utils
-from torchslim.variables import variable_scope
+from torchslim.scopes import variable_scope
 
 __all__ = [
     "resnet_arg_scope", "bottleneck", "basic", "resnet_v2", "resnet_v2_block", "resnet_v2_basic_block",

@@ -45,7 +45,7 @@ from torchslim.tf_layers.init_ops import (constant_initializer, glorot_normal_in
                                           xavier_initializer, zeros_initializer)
 from torchslim.tf_layers.normalization import batch_normalization
 from torchslim.tf_layers.pooling import average_pooling2d, max_pooling2d
-from torchslim.variables import AUTO_REUSE, variable_scope
+from torchslim.scopes import AUTO_REUSE, variable_scope
 
 __all__ = [
     "conv1d", "conv2d", "conv3d", "separable_conv2d", "conv2d_transpose", "dense", "dropout", "flatten",

@@ -28,7 +28,8 @@ from typing import Any, Iterator, Optional, Sequence, Tuple, Union
 import torch
 
 from torchslim.ops import padding as pad
-from torchslim.variables import GraphKeys, VariableScope, add_to_collection, variable_scope
+from torchslim.queries import GraphKeys, add_to_collection
+from torchslim.scopes import VariableScope, variable_scope
 
 __all__ = ["layer_scope", "normalize_tuple", "normalize_padding", "is_channels_first", "check_unsupported",
            "apply_activity_regularizer"]

@@ -23,8 +23,8 @@ from torchslim.tf_layers.init_ops import (constant_initializer, glorot_normal_in
                                           ones_initializer, random_normal_initializer, random_uniform_initializer,
                                           truncated_normal_initializer, variance_scaling_initializer,
                                           zeros_initializer)
-from torchslim.variables import (AUTO_REUSE, GraphKeys, add_to_collection, get_collection, get_variable_scope,
-                                 name_scope, variable_scope)
+from torchslim.scopes import AUTO_REUSE, get_variable_scope, name_scope, variable_scope
+from torchslim.queries import GraphKeys, add_to_collection, get_collection
 from torchslim.variables import variable as get_variable
 
 __all__ = [

@@ -22,7 +22,8 @@ from torchslim import initializers
 from torchslim.layers.common import check_rank, resolve_is_training, scope_label
 from torchslim.ops import normalization as norm_ops
 from torchslim.tf_layers.base import check_unsupported, layer_scope
-from torchslim.variables import current_call, variable
+from torchslim.scopes import current_call
+from torchslim.variables import variable
 
 __all__ = ["batch_normalization"]
 
