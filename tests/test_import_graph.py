@@ -107,18 +107,13 @@ def test_no_import_cycle_among_the_modules():
 
 # Private imports that the branches working on issue 13 items 1 and 3 (ops/, layers/, tf_layers/,
 # variables.py) remove; delete this set once they are merged.
-_PENDING_ELSEWHERE = {"torchslim.tf_layers.init_ops", "torchslim.tf_layers.core", "torchslim.tf_layers.normalization",
-                      "torchslim.tf_layers.convolutional", "torchslim.layers.common", "torchslim.layers.normalization"}
-
-
 def _private_imports(name: str) -> List[str]:
     return [f"{MODULES[name][0].relative_to(SRC.parent)}:{line}: from {base} import {n}"
             for base, names, line in _imports(name) if base.startswith("torchslim") and base != name
             for n in names if n.startswith("_") and not n.startswith("__")]
 
 
-@pytest.mark.parametrize("name", [pytest.param(n, marks=pytest.mark.xfail(reason="fixed on another branch of issue 13"))
-                                  if n in _PENDING_ELSEWHERE else n for n in sorted(MODULES)])
+@pytest.mark.parametrize("name", sorted(MODULES))
 def test_no_module_imports_another_modules_private_names(name):
     found = _private_imports(name)
     assert not found, "private names imported across modules:\n" + "\n".join(found)
