@@ -5,28 +5,25 @@ Szegedy et al., "Going deeper with convolutions" (arXiv:1409.4842), with batch n
 Same functions, signatures, defaults, variable names and end points as TF-Slim, so the Slim zoo's
 ``inception_v1.ckpt`` restores by name. NHWC input (``inception_v1.default_image_size`` is 224).
 
-The paper's Table 1, at 224x224 (all convolutions and max-pools SAME, stride 1 unless noted):
+The paper's Table 1, at 224x224 (all convolutions and max-pools SAME, stride 1 unless noted)::
 
-===============  ==============  =====  ===============  ===============  ==========
-end point        output          #1x1   #3x3 reduce, 3x3  #5x5* reduce, 5x5*  pool proj
-===============  ==============  =====  ===============  ===============  ==========
-Conv2d_1a_7x7    112 x 112 x 64  conv 7x7/2
-MaxPool_2a_3x3   56 x 56 x 64    max-pool 3x3/2
-Conv2d_2b_1x1    56 x 56 x 64    conv 1x1
-Conv2d_2c_3x3    56 x 56 x 192   conv 3x3
-MaxPool_3a_3x3   28 x 28 x 192   max-pool 3x3/2
-Mixed_3b         28 x 28 x 256   64     96, 128          16, 32           32
-Mixed_3c         28 x 28 x 480   128    128, 192         32, 96           64
-MaxPool_4a_3x3   14 x 14 x 480   max-pool 3x3/2
-Mixed_4b         14 x 14 x 512   192    96, 208          16, 48           64
-Mixed_4c         14 x 14 x 512   160    112, 224         24, 64           64
-Mixed_4d         14 x 14 x 512   128    128, 256         24, 64           64
-Mixed_4e         14 x 14 x 528   112    144, 288         32, 64           64
-Mixed_4f         14 x 14 x 832   256    160, 320         32, 128          128
-MaxPool_5a_2x2   7 x 7 x 832     max-pool 2x2/2
-Mixed_5b         7 x 7 x 832     256    160, 320         32, 128          128
-Mixed_5c         7 x 7 x 1024    384    192, 384         48, 128          128
-===============  ==============  =====  ===============  ===============  ==========
+    end point        output           #1x1  #3x3 reduce, #3x3  #"5x5" reduce, #"5x5"*  pool proj
+    Conv2d_1a_7x7    112 x 112 x 64   conv 7x7/2
+    MaxPool_2a_3x3   56 x 56 x 64     max-pool 3x3/2
+    Conv2d_2b_1x1    56 x 56 x 64     conv 1x1
+    Conv2d_2c_3x3    56 x 56 x 192    conv 3x3
+    MaxPool_3a_3x3   28 x 28 x 192    max-pool 3x3/2
+    Mixed_3b         28 x 28 x 256    64    96, 128             16, 32                   32
+    Mixed_3c         28 x 28 x 480    128   128, 192            32, 96                   64
+    MaxPool_4a_3x3   14 x 14 x 480    max-pool 3x3/2
+    Mixed_4b         14 x 14 x 512    192   96, 208             16, 48                   64
+    Mixed_4c         14 x 14 x 512    160   112, 224            24, 64                   64
+    Mixed_4d         14 x 14 x 512    128   128, 256            24, 64                   64
+    Mixed_4e         14 x 14 x 528    112   144, 288            32, 64                   64
+    Mixed_4f         14 x 14 x 832    256   160, 320            32, 128                  128
+    MaxPool_5a_2x2   7 x 7 x 832      max-pool 2x2/2
+    Mixed_5b         7 x 7 x 832      256   160, 320            32, 128                  128
+    Mixed_5c         7 x 7 x 1024     384   192, 384            48, 128                  128
 
 (*) TF-Slim's third branch uses a 3x3 convolution where the paper has 5x5 (as the released
 checkpoint does); its scope in ``Mixed_5b`` is ``Conv2d_0a_3x3``, elsewhere ``Conv2d_0b_3x3``.
