@@ -40,7 +40,7 @@ import torchslim as slim
 from conftest import REPO_ROOT, find_fixtures_dir
 from torchslim import checkpoint
 
-sys.path.insert(0, str(REPO_ROOT / "tools"))
+sys.path.append(str(REPO_ROOT / "tools"))
 import zoo_weights  # noqa: E402  (the generator's values recipe, plain numpy)
 
 TOLERANCE = 1e-4

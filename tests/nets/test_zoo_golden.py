@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pytest
 
-from ._zoo import (TOLERANCE, first_difference, golden_case_folders, golden_errors, load_golden,
+from ._zoo import (PROJECT_ZOO, TOLERANCE, first_difference, golden_case_folders, golden_errors, load_golden,
                    restore_golden, variable_rows)
 
 
@@ -19,7 +19,8 @@ def _params():
     folders = golden_case_folders()
     if not folders:
         return [pytest.param(None, marks=pytest.mark.skip(reason="no zoo golden cases found"), id="no-cases")]
-    return [pytest.param(folder, id=f"{folder.parent.parent.name}-{folder.name}") for folder in folders]
+    return [pytest.param(folder, id=f"{'project' if folder.parent == PROJECT_ZOO else 'shared'}-{folder.name}")
+            for folder in folders]
 
 
 @pytest.fixture(scope="module", params=_params())

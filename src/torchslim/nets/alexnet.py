@@ -32,7 +32,8 @@ from typing import Dict, Optional, Tuple, Union
 import torch
 
 import torchslim as slim
-from torchslim.nets.conv_classifier import apply_layers, classifier_head, conv, max_pool
+from torchslim.nets.conv_classifier import (Head, apply_layers, classifier_arg_scope, conv,
+                                             fully_convolutional_net, max_pool)
 
 __all__ = ["alexnet_v2", "alexnet_v2_arg_scope", "default_image_size"]
 
@@ -52,9 +53,7 @@ FEATURES = [
     ("pool5", max_pool(3)),
 ]
 
-
-def _trunc_normal(stddev: float):
-    return slim.initializers.truncated_normal_initializer(0.0, stddev)
+HEAD = Head(fc6_depth=4096, fc6_kernel=5, init_stddev=0.005)
 
 
 def alexnet_v2(inputs: torch.Tensor, num_classes: Optional[int] = 1000,
@@ -78,16 +77,8 @@ def alexnet_v2(inputs: torch.Tensor, num_classes: Optional[int] = 1000,
     Returns:
       ``(net, end_points)``: the logits, or the features when ``num_classes`` is 0 or None.
     """
-    with slim.variable_scope(scope, "alexnet_v2", [inputs]) as sc:
-        end_points_collection = sc.original_name_scope + "_end_points"
-        with slim.arg_scope([slim.conv2d, slim.fully_connected, slim.max_pool2d],
-                            outputs_collections=[end_points_collection]):
-            net = apply_layers(inputs, FEATURES)
-            with slim.arg_scope([slim.conv2d], weights_initializer=_trunc_normal(0.005),
-                                biases_initializer=slim.initializers.constant_initializer(0.1)):
-                return classifier_head(net, end_points_collection, sc.name, num_classes, is_training,
-                                       dropout_keep_prob, spatial_squeeze, global_pool, 4096, [5, 5],
-                                       biases_initializer=slim.initializers.zeros_initializer())
+    return fully_convolutional_net(inputs, lambda net: apply_layers(net, FEATURES), HEAD, num_classes, is_training,
+                                   dropout_keep_prob, spatial_squeeze, global_pool, scope, "alexnet_v2")
 
 
 alexnet_v2.default_image_size = default_image_size
@@ -102,9 +93,4 @@ def alexnet_v2_arg_scope(weight_decay: float = 0.0005) -> dict:
     Returns:
       An arg-scope dict.
     """
-    with slim.arg_scope([slim.conv2d, slim.fully_connected], activation_fn=slim.nn.relu,
-                        biases_initializer=slim.initializers.constant_initializer(0.1),
-                        weights_regularizer=slim.l2_regularizer(weight_decay)):
-        with slim.arg_scope([slim.conv2d], padding="SAME"):
-            with slim.arg_scope([slim.max_pool2d], padding="VALID") as arg_sc:
-                return arg_sc
+    return classifier_arg_scope(weight_decay, slim.initializers.constant_initializer(0.1), max_pool_padding="VALID")

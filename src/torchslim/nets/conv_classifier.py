@@ -7,13 +7,15 @@ predictions. This is that head, written once::
     fc6 (k x k conv) -> dropout6 -> fc7 (1x1) -> [global_pool] -> dropout7 -> fc8 (1x1, linear)
         -> [squeeze H, W]
 
-``conv``, ``max_pool`` and ``apply_layers`` write the feature layers before it as a table of
-``(scope, layer)`` rows. The head also turns the net's ``outputs_collections`` into the end points dict at the point TF-Slim
+:func:`fully_convolutional_net` is the whole net around the feature layers (the scope, the end-point
+collection, the head); ``conv``, ``max_pool`` and ``apply_layers`` write feature layers as a table
+of ``(scope, layer)`` rows; :func:`classifier_arg_scope` is the nets' arg scope. The head turns the net's ``outputs_collections`` into the end points dict at the point TF-Slim
 does (after ``fc7``), adding ``global_pool`` and ``<scope>/fc8`` after it.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 import torch
@@ -21,7 +23,8 @@ import torch
 import torchslim as slim
 from torchslim import utils
 
-__all__ = ["conv", "max_pool", "apply_layers", "squeeze_spatial", "classifier_head"]
+__all__ = ["Head", "fully_convolutional_net", "classifier_arg_scope", "conv", "max_pool", "apply_layers",
+           "squeeze_spatial", "classifier_head"]
 
 EndPoints = Dict[str, torch.Tensor]
 Layer = Callable[[torch.Tensor, str], torch.Tensor]
@@ -96,3 +99,77 @@ def classifier_head(net: torch.Tensor, end_points_collection: str, scope_name: s
             net = squeeze_spatial(net, f"{scope_name}/fc8/squeezed")
         end_points[scope_name + "/fc8"] = net
     return net, end_points
+
+
+@dataclass(frozen=True)
+class Head:
+    """A net's ``fc6`` / ``fc7`` / ``fc8`` settings.
+
+    Attributes:
+      fc6_depth, fc6_kernel, fc6_padding: the first "fully connected" convolution (``k x k``).
+      fc7_depth: depth of ``fc7``.
+      init_stddev: if set, ``fc6`` to ``fc8`` get truncated-normal(``init_stddev``) weights and
+        biases 0.1 (``fc8``: zeros), as AlexNet and OverFeat; None keeps the arg scope's.
+    """
+
+    fc6_depth: int
+    fc6_kernel: int
+    fc6_padding: str = "VALID"
+    fc7_depth: int = 4096
+    init_stddev: Optional[float] = None
+
+
+def fully_convolutional_net(inputs: torch.Tensor, features: Callable[[torch.Tensor], torch.Tensor], head: Head,
+                            num_classes: Optional[int], is_training: Union[bool, torch.Tensor, None],
+                            dropout_keep_prob: float, spatial_squeeze: bool, global_pool: bool,
+                            scope: Optional[str], default_name: str,
+                            collected: Sequence[Callable] = (slim.conv2d, slim.fully_connected, slim.max_pool2d)
+                            ) -> Tuple[torch.Tensor, EndPoints]:
+    """A net of ``features`` then :func:`classifier_head`, collecting end points as TF-Slim's nets do.
+
+    Args:
+      inputs: ``[N, H, W, C]``.
+      features: the feature layers (run inside the net's scope).
+      head: the head's settings.
+      num_classes, is_training, dropout_keep_prob, spatial_squeeze, global_pool: as
+        :func:`classifier_head`.
+      scope: the variable scope; None uses ``default_name`` (made unique).
+      default_name: the scope's default name.
+      collected: the layers whose outputs are end points (named by their scopes).
+
+    Returns:
+      ``(net, end_points)``: the logits, or the features when ``num_classes`` is 0 or None.
+    """
+    with slim.variable_scope(scope, default_name, [inputs]) as sc:
+        end_points_collection = sc.original_name_scope + "_end_points"
+        with slim.arg_scope(list(collected), outputs_collections=end_points_collection):
+            net = features(inputs)
+            initializers, fc8_kwargs = {}, {}
+            if head.init_stddev is not None:
+                initializers = {
+                    "weights_initializer": slim.initializers.truncated_normal_initializer(0.0, head.init_stddev),
+                    "biases_initializer": slim.initializers.constant_initializer(0.1)}
+                fc8_kwargs = {"biases_initializer": slim.initializers.zeros_initializer()}
+            with slim.arg_scope([slim.conv2d], **initializers):
+                return classifier_head(net, end_points_collection, sc.name, num_classes, is_training,
+                                       dropout_keep_prob, spatial_squeeze, global_pool, head.fc6_depth,
+                                       [head.fc6_kernel, head.fc6_kernel], head.fc6_padding, head.fc7_depth,
+                                       **fc8_kwargs)
+
+
+def classifier_arg_scope(weight_decay: float, biases_initializer, max_pool_padding: Optional[str] = None) -> dict:
+    """The nets' arg scope: ReLU, L2 decay on the weights, ``biases_initializer``, SAME convolutions.
+
+    Args:
+      weight_decay: the L2 coefficient of the ``conv2d`` / ``fully_connected`` weights.
+      biases_initializer: their biases' initializer.
+      max_pool_padding: if set, the ``max_pool2d`` padding.
+
+    Returns:
+      An arg-scope dict.
+    """
+    with slim.arg_scope([slim.conv2d, slim.fully_connected], activation_fn=slim.nn.relu,
+                        biases_initializer=biases_initializer, weights_regularizer=slim.l2_regularizer(weight_decay)):
+        with slim.arg_scope([slim.conv2d], padding="SAME"):
+            with slim.arg_scope([slim.max_pool2d], **({"padding": max_pool_padding} if max_pool_padding else {})) as sc:
+                return sc

@@ -31,7 +31,8 @@ from typing import Dict, Optional, Tuple, Union
 import torch
 
 import torchslim as slim
-from torchslim.nets.conv_classifier import apply_layers, classifier_head, conv, max_pool
+from torchslim.nets.conv_classifier import (Head, apply_layers, classifier_arg_scope, conv,
+                                             fully_convolutional_net, max_pool)
 
 __all__ = ["overfeat", "overfeat_arg_scope", "default_image_size"]
 
@@ -50,6 +51,8 @@ FEATURES = [
     ("conv5", conv(1024, 3)),
     ("pool5", max_pool(2)),
 ]
+
+HEAD = Head(fc6_depth=3072, fc6_kernel=6, init_stddev=0.005)
 
 
 def overfeat(inputs: torch.Tensor, num_classes: Optional[int] = 1000,
@@ -73,17 +76,8 @@ def overfeat(inputs: torch.Tensor, num_classes: Optional[int] = 1000,
     Returns:
       ``(net, end_points)``: the logits, or the features when ``num_classes`` is 0 or None.
     """
-    with slim.variable_scope(scope, "overfeat", [inputs]) as sc:
-        end_points_collection = sc.original_name_scope + "_end_points"
-        with slim.arg_scope([slim.conv2d, slim.fully_connected, slim.max_pool2d],
-                            outputs_collections=end_points_collection):
-            net = apply_layers(inputs, FEATURES)
-            with slim.arg_scope([slim.conv2d],
-                                weights_initializer=slim.initializers.truncated_normal_initializer(0.0, 0.005),
-                                biases_initializer=slim.initializers.constant_initializer(0.1)):
-                return classifier_head(net, end_points_collection, sc.name, num_classes, is_training,
-                                       dropout_keep_prob, spatial_squeeze, global_pool, 3072, [6, 6],
-                                       biases_initializer=slim.initializers.zeros_initializer())
+    return fully_convolutional_net(inputs, lambda net: apply_layers(net, FEATURES), HEAD, num_classes, is_training,
+                                   dropout_keep_prob, spatial_squeeze, global_pool, scope, "overfeat")
 
 
 overfeat.default_image_size = default_image_size
@@ -98,9 +92,4 @@ def overfeat_arg_scope(weight_decay: float = 0.0005) -> dict:
     Returns:
       An arg-scope dict.
     """
-    with slim.arg_scope([slim.conv2d, slim.fully_connected], activation_fn=slim.nn.relu,
-                        weights_regularizer=slim.l2_regularizer(weight_decay),
-                        biases_initializer=slim.initializers.zeros_initializer()):
-        with slim.arg_scope([slim.conv2d], padding="SAME"):
-            with slim.arg_scope([slim.max_pool2d], padding="VALID") as arg_sc:
-                return arg_sc
+    return classifier_arg_scope(weight_decay, slim.initializers.zeros_initializer(), max_pool_padding="VALID")

@@ -31,7 +31,7 @@ from typing import Dict, Optional, Sequence, Tuple, Union
 import torch
 
 import torchslim as slim
-from torchslim.nets.conv_classifier import classifier_head
+from torchslim.nets.conv_classifier import Head, classifier_arg_scope, fully_convolutional_net
 
 __all__ = ["vgg", "vgg_a", "vgg_16", "vgg_19", "vgg_d", "vgg_e", "vgg_arg_scope", "default_image_size"]
 
@@ -71,18 +71,17 @@ def vgg(inputs: torch.Tensor, repeats: Sequence[int], num_classes: Optional[int]
     Returns:
       ``(net, end_points)``: the logits, or the features when ``num_classes`` is 0 or None.
     """
-    with slim.variable_scope(scope, default_name, [inputs]) as sc:
-        end_points_collection = sc.original_name_scope + "_end_points"
-        collected = [slim.conv2d, slim.fully_connected, slim.max_pool2d] if collect_fully_connected else [
-            slim.conv2d, slim.max_pool2d]
-        with slim.arg_scope(collected, outputs_collections=end_points_collection):
-            net = inputs
-            for block, (depth, repeat) in enumerate(zip(BLOCK_DEPTHS, repeats), start=1):
-                net = slim.repeat(net, repeat, slim.conv2d, depth, [3, 3], scope=f"conv{block}")
-                net = slim.max_pool2d(net, [2, 2], scope=f"pool{block}")
-            return classifier_head(net, end_points_collection, sc.name, num_classes, is_training,
-                                   dropout_keep_prob, spatial_squeeze, global_pool, 4096, [7, 7],
-                                   fc6_padding=fc_conv_padding)
+
+    def features(net: torch.Tensor) -> torch.Tensor:
+        for block, (depth, repeat) in enumerate(zip(BLOCK_DEPTHS, repeats), start=1):
+            net = slim.repeat(net, repeat, slim.conv2d, depth, [3, 3], scope=f"conv{block}")
+            net = slim.max_pool2d(net, [2, 2], scope=f"pool{block}")
+        return net
+
+    collected = [slim.conv2d, slim.fully_connected, slim.max_pool2d] if collect_fully_connected else [
+        slim.conv2d, slim.max_pool2d]
+    return fully_convolutional_net(inputs, features, Head(4096, 7, fc_conv_padding), num_classes, is_training,
+                                   dropout_keep_prob, spatial_squeeze, global_pool, scope, default_name, collected)
 
 
 def _named(name: str, paper: str):
@@ -126,8 +125,4 @@ def vgg_arg_scope(weight_decay: float = 0.0005) -> dict:
     Returns:
       An arg-scope dict.
     """
-    with slim.arg_scope([slim.conv2d, slim.fully_connected], activation_fn=slim.nn.relu,
-                        weights_regularizer=slim.l2_regularizer(weight_decay),
-                        biases_initializer=slim.initializers.zeros_initializer()):
-        with slim.arg_scope([slim.conv2d], padding="SAME") as arg_sc:
-            return arg_sc
+    return classifier_arg_scope(weight_decay, slim.initializers.zeros_initializer())
