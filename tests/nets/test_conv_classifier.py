@@ -153,9 +153,11 @@ def test_unknown_batch_size_and_reuse(case, classifier):
     assert list(model.tf_variables()) == names
 
 
-@pytest.mark.parametrize("num_classes", [None, 0])
+@pytest.mark.parametrize("num_classes", [None, 0], ids=["None", "0"])
 def test_no_classes_returns_fc7(own_case, num_classes):
     case = own_case
+    if num_classes == 0 and case is not CASES[0]:
+        pytest.skip("num_classes=0 takes the same path as None; checked on alexnet_v2 (the cheapest build)")
     model = _model(case, num_classes=num_classes, is_training=False)
     with torch.no_grad():
         net, end_points = model(_inputs(1, case.size))
