@@ -76,6 +76,12 @@ _ENTRIES: Dict[str, Tuple[str, Any, str]] = {
     **_nets("inception_resnet_v2", "inception_resnet_v2_arg_scope", "inception_resnet_v2"),
     "inception_resnet_v1": ("inception_resnet_v1", _facenet_inception_resnet_v1, "inception_resnet_v1_arg_scope"),
     **_nets("small_resnets", "small_resnet_arg_scope", "resnet_v2_digits", "resnet_v1_small", "resnet_v2_small"),
+    **_nets("lenet", "lenet_arg_scope", "lenet"),
+    **_nets("cifarnet", "cifarnet_arg_scope", "cifarnet"),
+    **_nets("alexnet", "alexnet_v2_arg_scope", "alexnet_v2"),
+    **_nets("overfeat", "overfeat_arg_scope", "overfeat"),
+    **_nets("vgg", "vgg_arg_scope", "vgg_a", "vgg_16", "vgg_19"),
+    **_nets("inception_v1", "inception_v1_arg_scope", "inception_v1"),
 }
 
 

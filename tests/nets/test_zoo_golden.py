@@ -1,0 +1,49 @@
+"""Zoo nets against golden cases made by the real TF-Slim from upstream's own net files.
+
+Cases: ``<fixtures>/zoo/<case>/`` (shared) and ``tests/fixtures/zoo/<case>/`` (made by
+``tools/make_zoo_fixtures.py``). For each case whose net module torchslim has: the net built as the
+case says has the checkpoint's variables (names, TF shapes, creation order); restored by TF name,
+its output and every end point match TF-Slim's, per tensor
+``max|torchslim - TF| / max(max|TF|, 1) <= 1e-4``.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from ._zoo import (PROJECT_ZOO, TOLERANCE, first_difference, golden_case_folders, golden_errors, load_golden,
+                   restore_golden, variable_rows)
+
+
+def _params():
+    folders = golden_case_folders()
+    if not folders:
+        return [pytest.param(None, marks=pytest.mark.skip(reason="no zoo golden cases found"), id="no-cases")]
+    return [pytest.param(folder, id=f"{'project' if folder.parent == PROJECT_ZOO else 'shared'}-{folder.name}")
+            for folder in folders]
+
+
+@pytest.fixture(scope="module", params=_params())
+def restored(request):
+    golden = load_golden(request.param)
+    model, (output, end_points) = restore_golden(golden)
+    return golden, model, output, end_points
+
+
+def test_variables_match_manifest(restored):
+    golden, model, _, _ = restored
+    got = [row[:3] for row in variable_rows(model)]
+    want = [list(row)[:3] for row in golden.manifest["variables"]]
+    assert got == want, f"{golden.name}: {first_difference(got, want)}"
+
+
+def test_end_point_keys_in_order(restored):
+    golden, _, _, end_points = restored
+    assert list(end_points) == [row[0] for row in golden.manifest["end_points"]]
+
+
+def test_outputs_match_tf_slim(restored):
+    golden, _, output, end_points = restored
+    errors = golden_errors(golden, output, end_points)
+    worst = max(errors, key=errors.get)
+    assert errors[worst] <= TOLERANCE, f"{golden.name}: {worst} differs by {errors[worst]:.3g} (scaled)"
