@@ -1,8 +1,10 @@
-"""What Slim's Inception v2 and v3 share: thinned depths, the small-input pool kernel and the classifier head.
+"""What Slim's Inception v2, v3 and v4 share: thinned depths, conv towers, the small-input pool and the head.
 
-Both nets (``research/slim/nets/inception_v2.py``, ``inception_v3.py``) scale every convolution's
-width by ``depth_multiplier`` with a floor of ``min_depth``, shrink their final average pool for
-inputs smaller than the default size, and end in the same ``Logits`` head:
+Their mixed blocks are towers of convolutions (:func:`conv_chain`), v3's 8x8 modules and v4's
+Inception-C end towers in a 1x3 | 3x1 pair (:func:`conv_pair_1x3_3x1`). v2 and v3
+(``research/slim/nets/inception_v2.py``, ``inception_v3.py``) scale every convolution's width by
+``depth_multiplier`` with a floor of ``min_depth``, shrink their final average pool for inputs
+smaller than the default size, and end in the same ``Logits`` head:
 
     average pool (``AvgPool_1a_<k>x<k>``, or a global mean with ``global_pool``)
     -> dropout (``Dropout_1b``) -> 1x1 conv with biases (``Conv2d_1c_1x1``) -> squeeze -> prediction_fn
@@ -13,13 +15,14 @@ Tensors are NHWC.
 
 from __future__ import annotations
 
-from typing import Callable, Dict, List, Optional, Sequence
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 import torch
 
 import torchslim as slim
 
-__all__ = ["depth_fn", "reduced_kernel_size_for_small_input", "squeeze_spatial", "logits_head"]
+__all__ = ["depth_fn", "conv_chain", "conv_pair_1x3_3x1", "reduced_kernel_size_for_small_input", "squeeze_spatial",
+           "logits_head"]
 
 EndPoints = Dict[str, torch.Tensor]
 
@@ -40,6 +43,38 @@ def depth_fn(depth_multiplier: float, min_depth: int) -> Callable[[int], int]:
     if depth_multiplier <= 0:
         raise ValueError("depth_multiplier is not greater than zero.")
     return lambda d: max(int(d * depth_multiplier), min_depth)
+
+
+def conv_chain(net: torch.Tensor, layers: Sequence[Tuple[int, Sequence[int], str]]) -> torch.Tensor:
+    """Convolutions in sequence (a tower of a mixed block), in the active arg scope.
+
+    Args:
+      net: the tower's input.
+      layers: ``(num_outputs, kernel_size, scope)`` of each convolution, in order.
+
+    Returns:
+      The last convolution's output.
+    """
+    for num_outputs, kernel_size, scope in layers:
+        net = slim.conv2d(net, num_outputs, kernel_size, scope=scope)
+    return net
+
+
+def conv_pair_1x3_3x1(net: torch.Tensor, num_outputs: int, scope_1x3: str, scope_3x1: str) -> torch.Tensor:
+    """A 1x3 and a 3x1 convolution side by side on the same input, concatenated on the channels.
+
+    The "expanded filter bank" ending a tower in v3's 8x8 modules and v4's Inception-C.
+
+    Args:
+      net: ``[N, H, W, C]``.
+      num_outputs: the width of each of the two convolutions.
+      scope_1x3, scope_3x1: their scopes.
+
+    Returns:
+      ``[N, H, W, 2 * num_outputs]``.
+    """
+    return torch.cat([slim.conv2d(net, num_outputs, [1, 3], scope=scope_1x3),
+                      slim.conv2d(net, num_outputs, [3, 1], scope=scope_3x1)], dim=3)
 
 
 def reduced_kernel_size_for_small_input(input_tensor: torch.Tensor, kernel_size: Sequence[int]) -> List[int]:
