@@ -8,6 +8,12 @@ global variable, TF names and layout), ``expected.npz`` (``inputs``, ``output``,
      "arg_scope": {"module": "inception_utils", "fn": "inception_arg_scope", "kwargs": {}} | null,
      "input_shape": [2, 128, 128, 3]}
 
+Cases too large to commit as a checkpoint (``manifest["weights"]["source"] == "recipe"``) keep the
+calibrated batch-norm statistics in ``values.npz``; the weights (and large inputs) are redrawn
+with ``tools/zoo_weights.py`` and checked against the manifest's checksums, then written as a
+checkpoint in a temporary folder and restored by TF name like any other. Large end points are
+stored as samples (``end_points_sample/<key>`` at flat indices ``sample_index/<key>``).
+
 ``module`` is the upstream module path under ``research/slim/nets``, which is torchslim's path
 under ``torchslim.nets``. A *manifest* (``zoo/manifests/<net>.json``) describes a net at its default
 size: variables (creation order, TF shapes, trainable), end points, output shape, parameter count.
@@ -20,6 +26,8 @@ from __future__ import annotations
 
 import importlib
 import json
+import sys
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Dict, List, Optional, Tuple
@@ -30,6 +38,10 @@ import torch
 
 import torchslim as slim
 from conftest import REPO_ROOT, find_fixtures_dir
+from torchslim import checkpoint
+
+sys.path.insert(0, str(REPO_ROOT / "tools"))
+import zoo_weights  # noqa: E402  (the generator's values recipe, plain numpy)
 
 TOLERANCE = 1e-4
 """Per tensor: ``max|ours - TF| / max(max|TF|, 1)`` may not exceed this."""
@@ -141,8 +153,14 @@ class GoldenCase:
         return self.manifest["case"]
 
     @property
-    def checkpoint(self) -> str:
-        return str(self.folder / "model.ckpt")
+    def weights(self) -> dict:
+        return self.manifest.get("weights", {"source": "checkpoint"})
+
+    def inputs(self) -> np.ndarray:
+        """The case's inputs: stored, or redrawn by the recipe."""
+        if "inputs" in self.expected:
+            return self.expected["inputs"]
+        return zoo_weights.draw_inputs(self.case["name"], self.case["input_shape"])
 
 
 def load_golden(folder: Path) -> GoldenCase:
@@ -162,15 +180,41 @@ def scaled_error(got: np.ndarray, want: np.ndarray) -> float:
     return float(np.abs(got.astype(np.float64) - want).max() / max(float(np.abs(want).max()), 1.0))
 
 
+def recipe_values(golden: GoldenCase) -> Dict[str, np.ndarray]:
+    """Every variable of a recipe case: redrawn, with the stored calibrated statistics, checksummed.
+
+    Raises:
+      AssertionError: a value's checksum differs from the generator's (the recipe or numpy's
+        random streams changed).
+    """
+    values = zoo_weights.draw_variables(golden.case["name"], [(row[0], row[1]) for row in golden.manifest["variables"]])
+    stored = golden.folder / "values.npz"
+    if stored.is_file():
+        with np.load(stored) as data:
+            values.update({key: data[key] for key in data.files})
+    for name, want in golden.weights["checksums"].items():
+        got = zoo_weights.checksum(values[name])
+        assert np.allclose(got, want, rtol=1e-9, atol=1e-9), f"{golden.name}: {name} redrawn differs ({got} != {want})"
+    return values
+
+
 def restore_golden(golden: GoldenCase) -> Tuple[slim.Model, object]:
     """Builds the case's net, restores its checkpoint by TF name, runs it on the case's inputs.
+
+    A recipe case's values are written as a checkpoint in a temporary folder first.
 
     Returns:
       ``(model, (output, end_points))`` of the call after the restore.
     """
-    inputs = torch.from_numpy(golden.expected["inputs"])
-    model, _ = build_case(golden.case, inputs)
-    report = slim.assign_from_checkpoint(model, golden.checkpoint)
+    inputs = torch.from_numpy(golden.inputs())
+    model, _ = build_case(golden.case, inputs, zero_weights=True)
+    if golden.weights["source"] == "checkpoint":
+        report = slim.assign_from_checkpoint(model, str(golden.folder / "model.ckpt"))
+    else:
+        with tempfile.TemporaryDirectory(prefix=f"zoo-{golden.name}-") as folder:
+            prefix = str(Path(folder) / "model.ckpt")
+            checkpoint.write_checkpoint(prefix, recipe_values(golden))
+            report = slim.assign_from_checkpoint(model, prefix)
     assert not report.unexpected, f"{golden.name}: checkpoint tensors the model lacks: {report.unexpected}"
     with torch.no_grad():
         outputs = model(inputs)
@@ -178,19 +222,25 @@ def restore_golden(golden: GoldenCase) -> Tuple[slim.Model, object]:
 
 
 def golden_errors(golden: GoldenCase, output: torch.Tensor, end_points: dict) -> Dict[str, float]:
-    """Scaled error per expected tensor (``output`` and every ``end_points/<key>``).
+    """Scaled error per expected tensor (``output``, every ``end_points/<key>`` or its samples).
 
     Raises:
       AssertionError: an expected tensor is missing from ours or has another shape.
     """
     ours = {"output": output}
     ours.update({f"end_points/{key}": value for key, value in end_points.items()})
+    shapes = {f"end_points/{key}": shape for key, shape in golden.manifest["end_points"]}
     errors = {}
     for key, want in golden.expected.items():
-        if key == "inputs":
+        if key == "inputs" or key.startswith("sample_index/"):
             continue
-        assert key in ours, f"{golden.name}: no {key} in torchslim's outputs"
-        got = ours[key].detach().numpy()
+        sampled = key.startswith("end_points_sample/")
+        name = "end_points/" + key[len("end_points_sample/"):] if sampled else key
+        assert name in ours, f"{golden.name}: no {name} in torchslim's outputs"
+        got = ours[name].detach().numpy()
+        if sampled:
+            assert list(got.shape) == shapes[name], f"{golden.name}: {name} has shape {got.shape}, TF-Slim {shapes[name]}"
+            got = got.reshape(-1)[golden.expected["sample_index/" + key[len("end_points_sample/"):]]]
         assert got.shape == want.shape, f"{golden.name}: {key} has shape {got.shape}, TF-Slim {want.shape}"
         errors[key] = scaled_error(got, want)
     return errors

@@ -1,0 +1,65 @@
+"""The project's own zoo golden cases: the nets ``shared/fixtures/zoo`` leaves out.
+
+One row per case: how upstream's ``research/slim/nets`` file builds it (module, function, kwargs,
+arg-scope function and kwargs) and the input shape. ``tools/make_zoo_fixtures.py`` runs each row in
+the reference TF-Slim; ``tests/nets/test_zoo_golden.py`` builds the same row with torchslim.
+
+``checkpoint``: commit the TF checkpoint itself (small nets), or ``False`` to commit only the
+calibrated batch-norm statistics and checksums, the tests redrawing the weights from the recipe
+(``tools/zoo_weights.py``) — VGG, AlexNet and OverFeat hold 50M-146M parameters whatever the input.
+``sample``: end points larger than this many elements are stored as evenly spaced samples.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Optional
+
+
+@dataclass(frozen=True)
+class ZooCase:
+    name: str
+    module: str
+    fn: str
+    kwargs: Dict[str, Any]
+    input_shape: List[int]
+    arg_scope_module: Optional[str] = None
+    arg_scope_fn: Optional[str] = None
+    arg_scope_kwargs: Dict[str, Any] = field(default_factory=dict)
+    checkpoint: bool = True
+    sample: int = 2048
+    notes: str = ""
+
+    def as_dict(self) -> Dict[str, Any]:
+        """The manifest's ``case`` entry (the layout of ``shared/fixtures/zoo``)."""
+        arg_scope = None
+        if self.arg_scope_fn is not None:
+            arg_scope = {"module": self.arg_scope_module or self.module, "fn": self.arg_scope_fn,
+                         "kwargs": dict(self.arg_scope_kwargs)}
+        return {"name": self.name, "module": self.module, "fn": self.fn, "kwargs": dict(self.kwargs),
+                "arg_scope": arg_scope, "input_shape": list(self.input_shape), "notes": self.notes}
+
+
+EVAL = {"is_training": False}
+
+CASES: List[ZooCase] = [
+    ZooCase("alexnet_v2", "alexnet", "alexnet_v2", {"num_classes": 10, **EVAL}, [1, 224, 224, 3],
+            arg_scope_fn="alexnet_v2_arg_scope", checkpoint=False, notes="default size; weights redrawn"),
+    ZooCase("overfeat", "overfeat", "overfeat", {"num_classes": 10, **EVAL}, [1, 231, 231, 3],
+            arg_scope_fn="overfeat_arg_scope", checkpoint=False, notes="default size; weights redrawn"),
+    ZooCase("vgg_16", "vgg", "vgg_16", {"num_classes": 10, **EVAL}, [1, 224, 224, 3],
+            arg_scope_fn="vgg_arg_scope", checkpoint=False, notes="default size; weights redrawn"),
+    ZooCase("vgg_a_fcn", "vgg", "vgg_a",
+            {"num_classes": 10, "spatial_squeeze": False, "fc_conv_padding": "SAME", **EVAL}, [1, 64, 96, 3],
+            arg_scope_fn="vgg_arg_scope", checkpoint=False,
+            notes="fully convolutional: SAME fc6, 2x3 prediction map; weights redrawn"),
+    ZooCase("inception_v1", "inception_v1", "inception_v1", {"num_classes": 10, **EVAL}, [1, 224, 224, 3],
+            arg_scope_module="inception_utils", arg_scope_fn="inception_arg_scope", checkpoint=False,
+            notes="default size; weights redrawn, calibrated batch-norm statistics stored"),
+    ZooCase("inception_v1_global_pool", "inception_v1", "inception_v1",
+            {"num_classes": 10, "global_pool": True, **EVAL}, [2, 96, 96, 3],
+            arg_scope_module="inception_utils", arg_scope_fn="inception_arg_scope", checkpoint=False,
+            notes="global_pool at 96 px; weights redrawn, calibrated batch-norm statistics stored"),
+]
+
+CASES_BY_NAME: Dict[str, ZooCase] = {case.name: case for case in CASES}
