@@ -61,6 +61,13 @@ for _layers in (18, 34, 50, 101, 152, 200):
 _ENTRIES["inception_resnet_v2"] = ("inception_resnet_v2", "inception_resnet_v2", "inception_resnet_v2_arg_scope")
 _ENTRIES["inception_resnet_v1"] = ("inception_resnet_v1", _facenet_inception_resnet_v1,
                                    "inception_resnet_v1_arg_scope")
+_ENTRIES["lenet"] = ("lenet", "lenet", "lenet_arg_scope")
+_ENTRIES["cifarnet"] = ("cifarnet", "cifarnet", "cifarnet_arg_scope")
+_ENTRIES["alexnet_v2"] = ("alexnet", "alexnet_v2", "alexnet_v2_arg_scope")
+_ENTRIES["overfeat"] = ("overfeat", "overfeat", "overfeat_arg_scope")
+for _vgg in ("vgg_a", "vgg_16", "vgg_19"):
+    _ENTRIES[_vgg] = ("vgg", _vgg, "vgg_arg_scope")
+_ENTRIES["inception_v1"] = ("inception_v1", "inception_v1", "inception_v1_arg_scope")
 
 
 class _Lazy:
