@@ -171,3 +171,36 @@ def test_inception_resnet_v1_entry_maps_num_classes_to_the_embedding_size():
     default = nets_factory.create("inception_resnet_v1")
     with torch.no_grad():
         assert default.eval()(torch.rand(1, 80, 80, 3))[0].shape == (1, 128)
+
+
+ZOO_PART_1 = {  # name -> (module, network function, arg-scope function, default image size)
+    "lenet": ("lenet", "lenet", "lenet_arg_scope", 28),
+    "cifarnet": ("cifarnet", "cifarnet", "cifarnet_arg_scope", 32),
+    "alexnet_v2": ("alexnet", "alexnet_v2", "alexnet_v2_arg_scope", 224),
+    "overfeat": ("overfeat", "overfeat", "overfeat_arg_scope", 231),
+    "vgg_a": ("vgg", "vgg_a", "vgg_arg_scope", 224),
+    "vgg_16": ("vgg", "vgg_16", "vgg_arg_scope", 224),
+    "vgg_19": ("vgg", "vgg_19", "vgg_arg_scope", 224),
+    "inception_v1": ("inception_v1", "inception_v1", "inception_v1_arg_scope", 224),
+}
+
+
+@pytest.mark.parametrize("name", sorted(ZOO_PART_1))
+def test_zoo_part_1_is_registered(name):
+    import importlib
+
+    module_name, fn, arg_scope_fn, size = ZOO_PART_1[name]
+    module = importlib.import_module(f"torchslim.nets.{module_name}")
+    assert nets_factory.networks_map[name] is getattr(module, fn)
+    assert nets_factory.arg_scopes_map[name] is getattr(module, arg_scope_fn)
+    assert nets_factory.get_network_fn(name, num_classes=10).default_image_size == size
+    assert name in nets_factory.list_networks()
+
+
+def test_get_network_fn_cifarnet():
+    fn = nets_factory.get_network_fn("cifarnet", num_classes=10, weight_decay=0.01)
+    model = slim.Model(fn)
+    logits, end_points = model(torch.rand(2, 32, 32, 3))
+    assert logits.shape == (2, 10)
+    assert "Predictions" in end_points
+    assert len(model.regularization_losses()) == 2
