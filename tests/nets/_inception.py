@@ -108,11 +108,11 @@ def check_evaluation(net_fn: Callable, size: int, num_classes: int = 10, **kwarg
     torch.testing.assert_close(end_points["Predictions"], torch.softmax(logits, dim=-1))
 
 
-def check_batch_norm_scale(net_fn: Callable, arg_scope_fn: Callable, size: int) -> None:
+def check_batch_norm_scale(fn: Callable, arg_scope_fn: Callable, size: int, **kwargs) -> None:
     """testNoBatchNormScaleByDefault / testBatchNormScale: gamma only with ``batch_norm_scale=True``."""
     def variable_names(**scope_kwargs):
         with slim.arg_scope(arg_scope_fn(**scope_kwargs)):
-            model = slim.Model(net_fn, num_classes=1000, is_training=False)
+            model = slim.Model(fn, **kwargs)
         model(meta_images(1, size))
         return list(model.tf_variables())
 
@@ -125,8 +125,13 @@ def check_batch_norm_scale(net_fn: Callable, arg_scope_fn: Callable, size: int) 
 
 
 def model_variable_count(base_fn: Callable, arg_scope_fn: Callable, size: int) -> int:
-    """testModelHasExpectedNumberOfParameters: the elements of every model variable of the base net."""
+    """testModelHasExpectedNumberOfParameters: the elements of every model variable of the base net
+    (moving statistics included, as TF-Slim's ``analyze_vars(get_model_variables())``).
+
+    The arg scope's weights initializer is replaced by zeros (the count does not depend on values).
+    """
     with slim.arg_scope(arg_scope_fn()):
-        model = slim.Model(base_fn)
+        with slim.arg_scope([slim.conv2d], weights_initializer=slim.initializers.zeros_initializer()):
+            model = slim.Model(base_fn)
     model(meta_images(5, size))
     return sum(var.tensor.numel() for var in slim.get_model_variables(model=model))

@@ -10,7 +10,9 @@ import pytest
 import torch
 
 import torchslim as slim
+from torchslim.nets import inception, inception_utils
 from torchslim.nets import inception_v2 as v2
+from torchslim.nets import inception_v3 as v3
 
 from . import _inception as check
 from ._inception import meta_images, shapes
@@ -246,6 +248,33 @@ def test_prediction_fn_and_reduced_pool_kernel():
     torch.testing.assert_close(end_points["Predictions"], torch.sigmoid(logits))
 
 
+def test_model_has_expected_number_of_parameters():
+    assert check.model_variable_count(v2.inception_v2_base, v2.inception_v2_arg_scope, 224) == 10173112
+
+
+def test_batch_norm_scale():
+    """No gamma by default; with batch_norm_scale every batch norm has one (the separable stem has none)."""
+    check.check_batch_norm_scale(v2.inception_v2, v2.inception_v2_arg_scope, 224, num_classes=10,
+                                 depth_multiplier=0.25)
+
+
+def test_arg_scope_variables():
+    """Under the arg scope convs have BatchNorm (beta, moving statistics) instead of biases; the stem keeps its."""
+    with slim.arg_scope(v2.inception_v2_arg_scope()):
+        model = slim.Model(v2.inception_v2_base, final_endpoint="Conv2d_2b_1x1", depth_multiplier=0.25)
+    model(meta_images(1, 64))
+    assert list(model.tf_variables()) == [
+        "InceptionV2/Conv2d_1a_7x7/depthwise_weights", "InceptionV2/Conv2d_1a_7x7/pointwise_weights",
+        "InceptionV2/Conv2d_1a_7x7/biases", "InceptionV2/Conv2d_2b_1x1/weights",
+        "InceptionV2/Conv2d_2b_1x1/BatchNorm/beta", "InceptionV2/Conv2d_2b_1x1/BatchNorm/moving_mean",
+        "InceptionV2/Conv2d_2b_1x1/BatchNorm/moving_variance"]
+    assert v2.inception_v2_arg_scope is v3.inception_v3_arg_scope is inception_utils.inception_arg_scope
+
+
 def test_exported_names():
     assert v2.inception_v2.default_image_size == v2.default_image_size == 224
     assert v2._reduced_kernel_size_for_small_input(meta_images(1, 5, 9), [7, 7]) == [5, 7]
+    assert inception.inception_v2 is v2.inception_v2 and inception.inception_v2_base is v2.inception_v2_base
+    assert inception.inception_v2_arg_scope is v2.inception_v2_arg_scope
+    for name in inception.__all__:
+        assert callable(getattr(inception, name)), name

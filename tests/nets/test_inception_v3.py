@@ -10,6 +10,7 @@ import pytest
 import torch
 
 import torchslim as slim
+from torchslim.nets import inception
 from torchslim.nets import inception_v3 as v3
 
 from . import _inception as check
@@ -167,6 +168,16 @@ def test_global_pool_matches_the_mean():
     torch.testing.assert_close(end_points["global_pool"], end_points["Mixed_7c"].mean(dim=(1, 2), keepdim=True))
 
 
+def test_model_has_expected_number_of_parameters():
+    assert check.model_variable_count(v3.inception_v3_base, v3.inception_v3_arg_scope, 299) == 21802784
+
+
+def test_batch_norm_scale():
+    check.check_batch_norm_scale(v3.inception_v3, v3.inception_v3_arg_scope, 160, num_classes=10,
+                                 depth_multiplier=0.25)
+
+
 def test_exported_names():
     assert v3.inception_v3.default_image_size == v3.default_image_size == 299
     assert v3._reduced_kernel_size_for_small_input(meta_images(1, 3, 12), [8, 8]) == [3, 8]
+    assert inception.inception_v3 is v3.inception_v3 and inception.inception_v3_base is v3.inception_v3_base

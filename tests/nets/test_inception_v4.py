@@ -11,6 +11,7 @@ import pytest
 import torch
 
 import torchslim as slim
+from torchslim.nets import inception
 from torchslim.nets import inception_v4 as v4
 
 from . import _inception as check
@@ -161,5 +162,12 @@ def test_reduction_b_shape():
     assert tuple(slim.Model(v4.block_reduction_b)(meta_images(1, 17, channels=1024)).shape) == (1, 8, 8, 1536)
 
 
+def test_batch_norm_scale():
+    """testNoBatchNormScaleByDefault / testBatchNormScale, on the stem and the first Inception-A block."""
+    check.check_batch_norm_scale(v4.inception_v4_base, v4.inception_v4_arg_scope, 299, final_endpoint="Mixed_5b")
+
+
 def test_exported_names():
     assert v4.inception_v4.default_image_size == v4.default_image_size == 299
+    assert inception.inception_v4 is v4.inception_v4 and inception.inception_v4_base is v4.inception_v4_base
+    assert inception.inception_v4_arg_scope is v4.inception_v4_arg_scope

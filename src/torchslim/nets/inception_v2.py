@@ -46,9 +46,9 @@ from typing import Callable, Dict, List, Optional, Tuple, Union
 import torch
 
 import torchslim as slim
-from torchslim.nets import inception_common
+from torchslim.nets import inception_common, inception_utils
 
-__all__ = ["inception_v2_base", "inception_v2", "default_image_size",
+__all__ = ["inception_v2_base", "inception_v2", "inception_v2_arg_scope", "default_image_size",
            "ROOT_END_POINTS", "MIXED_END_POINTS"]
 
 IsTraining = Union[bool, torch.Tensor, None]
@@ -262,3 +262,5 @@ def inception_v2(inputs: torch.Tensor, num_classes: Optional[int] = 1000, is_tra
 
 
 inception_v2.default_image_size = default_image_size
+
+inception_v2_arg_scope = inception_utils.inception_arg_scope

@@ -49,9 +49,10 @@ from typing import Callable, Dict, List, Optional, Tuple, Union
 import torch
 
 import torchslim as slim
-from torchslim.nets import inception_common
+from torchslim.nets import inception_common, inception_utils
 
-__all__ = ["inception_v3_base", "inception_v3", "default_image_size", "BASE_END_POINTS"]
+__all__ = ["inception_v3_base", "inception_v3", "inception_v3_arg_scope", "default_image_size",
+           "BASE_END_POINTS"]
 
 IsTraining = Union[bool, torch.Tensor, None]
 EndPoints = Dict[str, torch.Tensor]
@@ -285,3 +286,5 @@ def inception_v3(inputs: torch.Tensor, num_classes: Optional[int] = 1000, is_tra
 
 
 inception_v3.default_image_size = default_image_size
+
+inception_v3_arg_scope = inception_utils.inception_arg_scope

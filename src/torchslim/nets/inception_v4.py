@@ -47,10 +47,11 @@ from typing import Callable, Dict, List, Optional, Tuple, Union
 import torch
 
 import torchslim as slim
-from torchslim.nets import inception_common
+from torchslim.nets import inception_common, inception_utils
 
 __all__ = ["block_inception_a", "block_reduction_a", "block_inception_b", "block_reduction_b",
-           "block_inception_c", "inception_v4_base", "inception_v4", "default_image_size", "BASE_END_POINTS"]
+           "block_inception_c", "inception_v4_base", "inception_v4", "inception_v4_arg_scope",
+           "default_image_size", "BASE_END_POINTS"]
 
 IsTraining = Union[bool, torch.Tensor, None]
 EndPoints = Dict[str, torch.Tensor]
@@ -341,3 +342,5 @@ def inception_v4(inputs: torch.Tensor, num_classes: Optional[int] = 1001, is_tra
 
 
 inception_v4.default_image_size = default_image_size
+
+inception_v4_arg_scope = inception_utils.inception_arg_scope

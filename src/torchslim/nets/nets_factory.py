@@ -68,6 +68,8 @@ _ENTRIES["overfeat"] = ("overfeat", "overfeat", "overfeat_arg_scope")
 for _vgg in ("vgg_a", "vgg_16", "vgg_19"):
     _ENTRIES[_vgg] = ("vgg", _vgg, "vgg_arg_scope")
 _ENTRIES["inception_v1"] = ("inception_v1", "inception_v1", "inception_v1_arg_scope")
+for _inception in ("inception_v2", "inception_v3", "inception_v4"):
+    _ENTRIES[_inception] = (_inception, _inception, _inception + "_arg_scope")
 
 
 class _Lazy:
