@@ -66,9 +66,9 @@ CASES: List[ZooCase] = [
             notes="depth_multiplier 0.5, 160 px (AuxLogits Conv2d_2a_2x2, 3x3 head pool); weights redrawn"),
     ZooCase("inception_v3_global_pool", "inception_v3", "inception_v3",
             {"num_classes": 10, "depth_multiplier": 0.25, "global_pool": True, "create_aux_logits": False, **EVAL},
-            [1, 96, 128, 3], arg_scope_module="inception_utils", arg_scope_fn="inception_arg_scope",
-            checkpoint=False, notes="global_pool on a 96x128 input, min_depth binding; weights redrawn"),
-    ZooCase("inception_v4_small", "inception_v4", "inception_v4", {"num_classes": 10, **EVAL}, [1, 150, 150, 3],
+            [2, 139, 171, 3], arg_scope_module="inception_utils", arg_scope_fn="inception_arg_scope",
+            checkpoint=False, notes="global_pool on a 139x171 input (Mixed_7c 3x4), min_depth binding; weights redrawn"),
+    ZooCase("inception_v4_small", "inception_v4", "inception_v4", {"num_classes": 10, **EVAL}, [2, 150, 150, 3],
             arg_scope_module="inception_utils", arg_scope_fn="inception_arg_scope", checkpoint=False,
             notes="150 px (AuxLogits on 7x7, 3x3 head pool); weights redrawn"),
 ]
