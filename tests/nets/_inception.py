@@ -31,6 +31,24 @@ def shapes(end_points: Dict[str, torch.Tensor]) -> Dict[str, Tuple[int, ...]]:
     return {key: tuple(value.shape) for key, value in end_points.items()}
 
 
+def built_classifier(net_fn: Callable, base_fn: Callable, scope: str, size: int) -> slim.Model:
+    """One model for many cases: the net with 1000 classes, built on a ``size`` x ``size`` batch.
+
+    Call options: ``base=True`` runs ``base_fn`` in the net's scope (on the same variables);
+    ``eval_images=...`` runs a training tower on the input, then an eval tower with ``reuse=True``
+    on ``eval_images`` (models' testTrainEvalWithReuse); other keywords go to the function.
+    """
+    def net_or_base(x, num_classes=1000, base=False, eval_images=None, **kwargs):
+        if eval_images is not None:
+            net_fn(x, num_classes, **kwargs)
+            return net_fn(eval_images, num_classes, is_training=False, reuse=True, **kwargs)
+        if base:
+            return base_fn(x, scope=scope, **kwargs)
+        return net_fn(x, num_classes, **kwargs)
+
+    return slim.Model(net_or_base).build(meta_images(1, size))
+
+
 def check_build_only_up_to(base_fn: Callable, all_end_points: Sequence[str], final_endpoint: str, size: int,
                            scope: str, **kwargs) -> None:
     """testBuildOnlyUptoFinalEndpoint: the end points stop at ``final_endpoint``, and so do the variables."""

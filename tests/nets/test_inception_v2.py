@@ -28,18 +28,10 @@ BASE_SHAPES_224 = {
 }
 
 
-def _net_or_base(x, num_classes=1000, base=False, **kwargs):
-    """Inception v2 (``base=False``) or its base, in one variable scope: a model built with the
-    classifier runs the base on the same variables."""
-    if base:
-        return v2.inception_v2_base(x, scope="InceptionV2", **kwargs)
-    return v2.inception_v2(x, num_classes, **kwargs)
-
-
 @pytest.fixture(scope="module")
 def classifier():
     """Inception v2 with 1000 classes, built at 224x224 (variables on the CPU, meta activations)."""
-    return slim.Model(_net_or_base).build(meta_images(1, 224))
+    return check.built_classifier(v2.inception_v2, v2.inception_v2_base, "InceptionV2", 224)
 
 
 @pytest.fixture(scope="module")

@@ -26,18 +26,10 @@ BASE_SHAPES_299 = {
 }
 
 
-def _net_or_base(x, num_classes=1000, base=False, **kwargs):
-    """Inception v3 (``base=False``) or its base, in one variable scope: a model built with the
-    classifier runs the base on the same variables."""
-    if base:
-        return v3.inception_v3_base(x, scope="InceptionV3", **kwargs)
-    return v3.inception_v3(x, num_classes, **kwargs)
-
-
 @pytest.fixture(scope="module")
 def classifier():
     """Inception v3 with 1000 classes and AuxLogits, built at 299x299 (meta activations)."""
-    return slim.Model(_net_or_base).build(meta_images(1, 299))
+    return check.built_classifier(v3.inception_v3, v3.inception_v3_base, "InceptionV3", 299)
 
 
 def test_build_classification_network(classifier):

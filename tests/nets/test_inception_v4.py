@@ -39,22 +39,10 @@ ALL_SHAPES_299 = {
 }
 
 
-def _net_or_base(x, num_classes=1000, base=False, eval_images=None, **kwargs):
-    """Inception v4 (``base=False``) or its base, in one variable scope: a model built with the
-    classifier runs the base on the same variables. With ``eval_images``, a training tower on ``x``
-    and an eval tower (``reuse=True``) on ``eval_images``, as models' testTrainEvalWithReuse."""
-    if eval_images is not None:
-        v4.inception_v4(x, num_classes, **kwargs)
-        return v4.inception_v4(eval_images, num_classes, is_training=False, reuse=True, **kwargs)
-    if base:
-        return v4.inception_v4_base(x, scope="InceptionV4", **kwargs)
-    return v4.inception_v4(x, num_classes, **kwargs)
-
-
 @pytest.fixture(scope="module")
 def classifier():
     """Inception v4 with 1000 classes and AuxLogits, built at 299x299 (meta activations)."""
-    return slim.Model(_net_or_base).build(meta_images(1, 299))
+    return check.built_classifier(v4.inception_v4, v4.inception_v4_base, "InceptionV4", 299)
 
 
 def test_build_logits(classifier):
