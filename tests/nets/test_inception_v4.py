@@ -8,7 +8,6 @@ built once (module fixture) and called with other sizes and options.
 from __future__ import annotations
 
 import pytest
-import torch
 
 import torchslim as slim
 from torchslim.nets import inception
