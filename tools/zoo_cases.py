@@ -56,6 +56,19 @@ CASES: List[ZooCase] = [
             {"num_classes": 10, "global_pool": True, **EVAL}, [2, 96, 96, 3],
             arg_scope_module="inception_utils", arg_scope_fn="inception_arg_scope", checkpoint=False,
             notes="global_pool at 96 px; weights redrawn, calibrated batch-norm statistics stored"),
+    ZooCase("inception_v3_dm05_small", "inception_v3", "inception_v3",
+            {"num_classes": 10, "depth_multiplier": 0.5, **EVAL}, [2, 160, 160, 3],
+            arg_scope_module="inception_utils", arg_scope_fn="inception_arg_scope", checkpoint=False,
+            notes="depth_multiplier 0.5, 160 px (AuxLogits Conv2d_2a_2x2, 3x3 head pool); weights redrawn"),
+    ZooCase("inception_v3_global_pool", "inception_v3", "inception_v3",
+            {"num_classes": 10, "depth_multiplier": 0.25, "global_pool": True, "create_aux_logits": False, **EVAL},
+            [2, 139, 171, 3], arg_scope_module="inception_utils", arg_scope_fn="inception_arg_scope",
+            checkpoint=False, notes="global_pool on a 139x171 input (Mixed_7c 3x4), min_depth binding; weights redrawn"),
+    ZooCase("inception_v4_small", "inception_v4", "inception_v4",
+            {"num_classes": 10, "create_aux_logits": False, **EVAL}, [2, 150, 150, 3],
+            arg_scope_module="inception_utils", arg_scope_fn="inception_arg_scope", checkpoint=False,
+            notes="150 px (3x3 head pool), no AuxLogits: its 1x1 batch norms see one value per image, "
+                  "too few for calibrated statistics; weights redrawn"),
 ]
 
 CASES_BY_NAME: Dict[str, ZooCase] = {case.name: case for case in CASES}

@@ -195,6 +195,9 @@ ZOO_PART_1 = {  # name -> (module, network function, arg-scope function, default
     "vgg_16": ("vgg", "vgg_16", "vgg_arg_scope", 224),
     "vgg_19": ("vgg", "vgg_19", "vgg_arg_scope", 224),
     "inception_v1": ("inception_v1", "inception_v1", "inception_v1_arg_scope", 224),
+    "inception_v2": ("inception_v2", "inception_v2", "inception_v2_arg_scope", 224),
+    "inception_v3": ("inception_v3", "inception_v3", "inception_v3_arg_scope", 299),
+    "inception_v4": ("inception_v4", "inception_v4", "inception_v4_arg_scope", 299),
 }
 
 

@@ -16,6 +16,7 @@ import pytest
 
 import torchslim as slim
 from torchslim.nets import inception_resnet_v1, inception_resnet_v2, nets_factory, resnet_utils, resnet_v1, resnet_v2
+from torchslim.nets import inception_v2, inception_v3, inception_v4
 
 _V1_HEAD = "inputs, num_classes=None, is_training=True, global_pool=True, output_stride=None, "
 _V1_TAIL = "min_base_depth=8, depth_multiplier=1, reuse=None, scope='{}')"
@@ -77,6 +78,25 @@ SIGNATURES = {
     nets_factory.get_network_fn: "(name, num_classes, weight_decay=0.0, is_training=False)",
 }
 
+# Inception v2 (inception_v2.py with include_root_block), v3 and v4, newest research/slim/nets.
+_INCEPTION_HEAD = "(inputs, num_classes=1000, is_training=True, dropout_keep_prob=0.8, min_depth=16, depth_multiplier=1.0, "
+SIGNATURES.update({
+    inception_v2.inception_v2_base: "(inputs, final_endpoint='Mixed_5c', min_depth=16, depth_multiplier=1.0, "
+                                    "use_separable_conv=True, data_format='NHWC', include_root_block=True, scope=None)",
+    inception_v2.inception_v2: _INCEPTION_HEAD + "prediction_fn=softmax, spatial_squeeze=True, reuse=None, "
+                                                 "scope='InceptionV2', global_pool=False)",
+    inception_v3.inception_v3_base: "(inputs, final_endpoint='Mixed_7c', min_depth=16, depth_multiplier=1.0, "
+                                    "scope=None)",
+    inception_v3.inception_v3: _INCEPTION_HEAD + "prediction_fn=softmax, spatial_squeeze=True, reuse=None, "
+                                                 "create_aux_logits=True, scope='InceptionV3', global_pool=False)",
+    inception_v3._reduced_kernel_size_for_small_input: "(input_tensor, kernel_size)",
+    inception_v4.inception_v4_base: "(inputs, final_endpoint='Mixed_7d', scope=None)",
+    inception_v4.inception_v4: "(inputs, num_classes=1001, is_training=True, dropout_keep_prob=0.8, reuse=None, "
+                               "scope='InceptionV4', create_aux_logits=True)",
+    **{getattr(inception_v4, f"block_{kind}"): "(inputs, scope=None, reuse=None)"
+       for kind in ("inception_a", "reduction_a", "inception_b", "reduction_b", "inception_c")},
+})
+
 
 def _default(value) -> str:
     if value is slim.GraphKeys.UPDATE_OPS:
@@ -123,6 +143,8 @@ DEFAULT_IMAGE_SIZES = {
     inception_resnet_v2.inception_resnet_v2: 299,
     inception_resnet_v1.inception_resnet_v1: 160,  # facenet's training size (facenet sets no attribute)
 }
+DEFAULT_IMAGE_SIZES.update({inception_v2.inception_v2: 224, inception_v3.inception_v3: 299,
+                            inception_v4.inception_v4: 299})
 
 
 @pytest.mark.parametrize("fn", list(DEFAULT_IMAGE_SIZES), ids=lambda f: f.__name__)
