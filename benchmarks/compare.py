@@ -7,7 +7,7 @@
 Peers, all on the same weights and the same random NHWC batch:
 
 * inference, batch B: TF-Slim fp32 (graph mode, as the seed); the plain module (``plain_resnet.py``,
-  eager); torchslim eager with batch norm not folded and folded, computing the logits only (as
+  eager); torchslim eager (batch norm not folded: that is ``model.compile()``'s job), computing the logits only (as
   ``session.run(net)``) and with all end points kept; ``model.compile()``; bf16 autocast, eager
   and compiled;
 * inference, batch 1: TF-Slim, the plain module, torchslim eager;
@@ -22,7 +22,7 @@ imported here.
 Weights: torchslim's initializers, then every batch norm's moving statistics set to the batch
 statistics of the input (so activations are of order 1, as in a trained net). They are copied into
 the plain module by TF name and written as a TF checkpoint that TF-Slim restores. Before timing,
-the first output of every peer is checked against torchslim's unfolded fp32 path: within 1e-4 for
+the first output of every peer is checked against torchslim's eager fp32 path: within 1e-4 for
 fp32; for bf16 the relative RMS error of the logits is reported (about 0.1 here: bf16 keeps 8
 significant bits in every layer).
 
@@ -57,7 +57,6 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import torchslim as slim  # noqa: E402
 from plain_resnet import UNITS, PlainResNet, load_from_slim  # noqa: E402
 from torchslim.bench import keep_freed_memory, make_step, mean_sd  # noqa: E402
-from torchslim.layers.normalization import batch_norm_folding  # noqa: E402
 from torchslim.nets import nets_factory  # noqa: E402
 
 FP32_TOL = 1e-4
@@ -100,14 +99,6 @@ def torch_peer(name: str, step: Callable[[], torch.Tensor], steps: Optional[int]
         return wall, cpu
 
     return Peer(name, run, lambda: first.get("y"), steps=steps)
-
-
-def folding_off(step: Callable[[], torch.Tensor]) -> Callable[[], torch.Tensor]:
-    """``step`` with the conv + batch norm fold switched off."""
-    def run():
-        with batch_norm_folding(False):
-            return step()
-    return run
 
 
 class TFSlimWorker:
@@ -324,9 +315,8 @@ def make_sections(args, model, plain, images, tf: Optional[TFSlimWorker], wanted
     b = args.batch_size
     sections = []
     if "inference" in wanted:
-        peers = [torch_peer("torchslim eager, BN not folded", folding_off(make_step(model, images))),
+        peers = [torch_peer("torchslim eager", make_step(model, images)),
                  torch_peer("plain nn.Module eager", make_step(plain, images)),
-                 torch_peer("torchslim eager", make_step(model, images)),
                  torch_peer("torchslim eager, end points kept", make_step(model, images, end_points=True))]
         if tf:
             peers.insert(0, Peer("TF-Slim fp32", lambda n: tf.time(f"infer{b}", n)))
@@ -388,8 +378,8 @@ def main(argv=None) -> int:
         if tf:
             tf.close()
         shutil.rmtree(workdir, ignore_errors=True)
-    checks = check_outputs(sections, "torchslim eager, BN not folded", tf_check) if "inference" in wanted else []
-    print("\nchecks: max |difference| of the first outputs against torchslim's unfolded fp32 path")
+    checks = check_outputs(sections, "torchslim eager", tf_check) if "inference" in wanted else []
+    print("\nchecks: max |difference| of the first outputs against torchslim's eager fp32 path")
     for what, diff, limit, ok in checks:
         print(f"  {what:<60} {diff:9.2e}  (limit {limit:.0e}) {'ok' if ok else 'FAILED'}")
     print(f"\n{format_table(sections, args.clock)}")

@@ -17,6 +17,7 @@ __all__ = [
     "xavier_initializer",
     "xavier_initializer_conv2d",
     "variance_scaling_initializer",
+    "keras_variance_scaling",
     "zeros_initializer",
     "ones_initializer",
     "constant_initializer",
@@ -205,8 +206,25 @@ def random_uniform_initializer(minval: float = 0.0, maxval: Optional[float] = No
     return init
 
 
-def _keras_scaling(scale: float, mode: str, distribution: str, seed: Optional[int], dtype) -> Initializer:
-    """``tf.keras``/``init_ops`` VarianceScaling (truncated normal stddev corrected by 0.8796)."""
+def keras_variance_scaling(scale: float, mode: str, distribution: str, seed: Optional[int] = None,
+                           dtype=torch.float32) -> Initializer:
+    """``tf.keras`` / TF1 core ``init_ops`` VarianceScaling: variance ``scale / max(1, n)``.
+
+    Not TF-Slim's :func:`variance_scaling_initializer` (``factor``, ``FAN_IN``, ``uniform``); this is
+    what :mod:`torchslim.tf_layers.init_ops` and the glorot/he/lecun initializers build on.
+
+    Args:
+      scale: the variance numerator.
+      mode: ``'fan_in'``, ``'fan_out'`` or ``'fan_avg'`` (``n``; a conv kernel's fans include its
+        receptive field).
+      distribution: ``'uniform'`` (``+-sqrt(3 * variance)``), ``'untruncated_normal'``, or
+        ``'truncated_normal'`` (stddev corrected by 0.8796 to keep the variance, cut at 2 stddevs).
+      seed: optional seed.
+      dtype: the default dtype.
+
+    Returns:
+      An initializer.
+    """
 
     def init(shape, dtype=dtype, partition_info=None):
         dtype = _dtype(dtype)
@@ -226,29 +244,29 @@ def _keras_scaling(scale: float, mode: str, distribution: str, seed: Optional[in
 
 def glorot_uniform_initializer(seed: Optional[int] = None, dtype=torch.float32) -> Initializer:
     """Glorot uniform (``tf.glorot_uniform_initializer``): U(±sqrt(6/(fan_in+fan_out)))."""
-    return _keras_scaling(1.0, "fan_avg", "uniform", seed, dtype)
+    return keras_variance_scaling(1.0, "fan_avg", "uniform", seed, dtype)
 
 
 def glorot_normal_initializer(seed: Optional[int] = None, dtype=torch.float32) -> Initializer:
     """Glorot normal (truncated): stddev sqrt(2/(fan_in+fan_out)) / 0.8796."""
-    return _keras_scaling(1.0, "fan_avg", "truncated_normal", seed, dtype)
+    return keras_variance_scaling(1.0, "fan_avg", "truncated_normal", seed, dtype)
 
 
 def he_normal(seed: Optional[int] = None, dtype=torch.float32) -> Initializer:
     """He normal (truncated): variance 2/fan_in."""
-    return _keras_scaling(2.0, "fan_in", "truncated_normal", seed, dtype)
+    return keras_variance_scaling(2.0, "fan_in", "truncated_normal", seed, dtype)
 
 
 def he_uniform(seed: Optional[int] = None, dtype=torch.float32) -> Initializer:
     """He uniform: U(±sqrt(6/fan_in))."""
-    return _keras_scaling(2.0, "fan_in", "uniform", seed, dtype)
+    return keras_variance_scaling(2.0, "fan_in", "uniform", seed, dtype)
 
 
 def lecun_normal(seed: Optional[int] = None, dtype=torch.float32) -> Initializer:
     """LeCun normal (truncated): variance 1/fan_in."""
-    return _keras_scaling(1.0, "fan_in", "truncated_normal", seed, dtype)
+    return keras_variance_scaling(1.0, "fan_in", "truncated_normal", seed, dtype)
 
 
 def lecun_uniform(seed: Optional[int] = None, dtype=torch.float32) -> Initializer:
     """LeCun uniform: U(±sqrt(3/fan_in))."""
-    return _keras_scaling(1.0, "fan_in", "uniform", seed, dtype)
+    return keras_variance_scaling(1.0, "fan_in", "uniform", seed, dtype)

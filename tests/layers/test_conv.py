@@ -574,7 +574,7 @@ def test_integer_inputs_are_a_type_error():
 
 
 def test_nhwc_reaches_the_conv_kernel_as_a_channels_last_view(monkeypatch):
-    import torchslim.layers.conv as conv_module
+    import torchslim.ops.conv as conv_module
 
     seen = []
 

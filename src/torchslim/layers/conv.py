@@ -1,8 +1,9 @@
 """Convolutions: ``convolution`` (1-3 D), ``conv2d``, ``separable_conv2d``, ``conv2d_transpose``.
 
-Kernels are TF-shaped variables (``[kh, kw, in, out]``) stored in PyTorch's layout; inputs are NHWC
-by default and reach PyTorch as channels-first views. TF's ``SAME`` padding, with its extra cell at
-the bottom/right, is reproduced exactly.
+Each layer is one recipe, top to bottom: check the arguments, open the variable scope, get or
+create the variables (TF-shaped, ``[kh, kw, in, out]``, stored in PyTorch's layout), make one call
+to :mod:`torchslim.ops.conv` on the channels-first view of the inputs (TF's ``SAME`` padding with
+its extra cell at the bottom/right), then the normalizer, the activation, and the collection.
 """
 
 from __future__ import annotations
@@ -10,15 +11,13 @@ from __future__ import annotations
 from typing import Callable, Optional, Sequence, Union
 
 import torch
-import torch.nn.functional as F
 
 from torchslim import initializers, nn as tfnn, utils
 from torchslim.arg_scope import add_arg_scope
-from torchslim.layers import padding as pad
 from torchslim.layers.common import (check_rank, kernel_in_input_memory_format, normalize_and_activate, scope_label,
                                      variable_collections)
-from torchslim.layers.normalization import batch_norm, conv_with_batch_norm
-from torchslim.variables import layer_variable, variable_scope
+from torchslim.ops import conv as conv_ops, padding as pad
+from torchslim.variables import model_variable, variable_scope
 
 __all__ = [
     "convolution", "convolution1d", "convolution2d", "convolution3d", "conv1d", "conv2d", "conv3d",
@@ -26,15 +25,6 @@ __all__ = [
 ]
 
 IntOrList = Union[int, Sequence[int]]
-_CONV = {1: F.conv1d, 2: F.conv2d, 3: F.conv3d}
-
-
-def _conv_nd(x, weights, biases, stride, rate, padding, groups=1):
-    """A convolution with TF padding on a channels-first tensor (``stride``, ``rate``: tuples)."""
-    explicit, symmetric = pad.conv_padding_tuples(x.shape[2:], weights.shape[2:], stride, rate, padding)
-    if explicit is not None:
-        x = F.pad(x, explicit)
-    return _CONV[x.dim() - 2](x, weights, biases, stride, symmetric, rate, groups)
 
 
 def _check_rate_stride(stride, rate, label):
@@ -42,40 +32,12 @@ def _check_rate_stride(stride, rate, label):
         raise ValueError(f"{label}: stride must be 1 when rate > 1 (stride={list(stride)}, rate={list(rate)})")
 
 
-# (rank, conv_dims, data_format, padding, kernel_size, stride, rate) -> what _validated_conv_config gives.
-# A net asks the same few questions on every call; only hashable arguments are kept (lists become tuples).
-_CONV_CONFIGS: dict = {}
-_MAX_CONV_CONFIGS = 1024
-
-
-def _conv_config(inputs, kernel_size, stride, padding, data_format, rate, conv_dims, scope):
-    """``(channels_first, padding, kernel, strides, rates)`` of a convolution call, validated; cached.
+def _conv_config(inputs, kernel_size, stride, padding, data_format, rate, conv_dims, label):
+    """``(channels_first, padding, kernel, strides, rates)`` of a convolution call, validated.
 
     Raises:
       ValueError: as :func:`convolution` documents, naming the scope.
     """
-    if isinstance(inputs, torch.Tensor):
-        key = (inputs.dim(), conv_dims, data_format, padding,
-               tuple(kernel_size) if type(kernel_size) is list else kernel_size,
-               tuple(stride) if type(stride) is list else stride, tuple(rate) if type(rate) is list else rate)
-        try:
-            return _CONV_CONFIGS[key]
-        except KeyError:
-            pass
-        except TypeError:  # an unhashable argument: validate without caching
-            key = None
-    else:
-        key = None
-    config = _validated_conv_config(inputs, kernel_size, stride, padding, data_format, rate, conv_dims,
-                                    scope_label(scope, "Conv"))
-    if key is not None:
-        if len(_CONV_CONFIGS) >= _MAX_CONV_CONFIGS:
-            _CONV_CONFIGS.clear()
-        _CONV_CONFIGS[key] = config
-    return config
-
-
-def _validated_conv_config(inputs, kernel_size, stride, padding, data_format, rate, conv_dims, label):
     if conv_dims is not None:
         if not isinstance(inputs, torch.Tensor) or inputs.dim() != conv_dims + 2:
             got = inputs.dim() if isinstance(inputs, torch.Tensor) else type(inputs).__name__
@@ -135,30 +97,25 @@ def convolution(inputs: torch.Tensor, num_outputs: int, kernel_size: IntOrList, 
       ValueError: for a wrong input rank, an unknown data format or padding, stride and rate both
         above 1, or a channel mismatch on reuse (each naming the scope or variable).
     """
-    channels_first, padding, kernel, strides, rates = _conv_config(inputs, kernel_size, stride, padding,
-                                                                   data_format, rate, conv_dims, scope)
+    channels_first, padding, kernel, strides, rates = _conv_config(
+        inputs, kernel_size, stride, padding, data_format, rate, conv_dims, scope_label(scope, "Conv"))
     num_outputs = int(num_outputs)
     in_channels = inputs.shape[1] if channels_first else inputs.shape[-1]
     with variable_scope(scope, "Conv", [inputs], reuse=reuse) as sc:
-        weights = layer_variable(
+        weights = model_variable(
             "weights", shape=tuple(kernel) + (in_channels, num_outputs), dtype=inputs.dtype,
             initializer=weights_initializer, regularizer=weights_regularizer, trainable=trainable,
             collections=variable_collections(variables_collections, "weights"), layout="conv")
         weights = kernel_in_input_memory_format(weights, channels_first)
         biases = None
         if normalizer_fn is None and biases_initializer is not None:
-            biases = layer_variable(
+            biases = model_variable(
                 "biases", shape=(num_outputs,), dtype=inputs.dtype, initializer=biases_initializer,
                 regularizer=biases_regularizer, trainable=trainable,
                 collections=variable_collections(variables_collections, "biases"))
-        x = pad.to_channels_first(inputs, channels_first)
-        if normalizer_fn is batch_norm:  # inference: one convolution with BN folded in (see conv_with_batch_norm)
-            outputs = conv_with_batch_norm(_conv_nd, (strides, rates, padding), x, weights, channels_first,
-                                           normalizer_params, activation_fn)
-            if outputs is not None:
-                return utils.collect_named_outputs(outputs_collections, sc.name, outputs)
-        outputs = pad.to_data_format(_conv_nd(x, weights, biases, strides, rates, padding), channels_first)
-        outputs = normalize_and_activate(outputs, normalizer_fn, normalizer_params, activation_fn)
+        y = conv_ops.conv(pad.to_channels_first(inputs, channels_first), weights, biases, strides, rates, padding)
+        outputs = normalize_and_activate(pad.to_data_format(y, channels_first), normalizer_fn, normalizer_params,
+                                         activation_fn)
         return utils.collect_named_outputs(outputs_collections, sc.name, outputs)
 
 
@@ -230,42 +187,34 @@ def separable_convolution2d(inputs: torch.Tensor, num_outputs: Optional[int], ke
     depth = in_channels * int(depth_multiplier)
     pointwise_initializer = pointwise_initializer or weights_initializer
     with variable_scope(scope, "SeparableConv2d", [inputs], reuse=reuse) as sc:
-        depthwise = layer_variable(
+        depthwise = model_variable(
             "depthwise_weights", shape=tuple(kernel) + (in_channels, int(depth_multiplier)), dtype=inputs.dtype,
             initializer=weights_initializer, regularizer=weights_regularizer, trainable=trainable,
             collections=variable_collections(variables_collections, "weights"), layout="depthwise")
         pointwise = None
         if num_outputs is not None:
-            pointwise = layer_variable(
+            pointwise = model_variable(
                 "pointwise_weights", shape=(1, 1, depth, int(num_outputs)), dtype=inputs.dtype,
                 initializer=pointwise_initializer, regularizer=weights_regularizer, trainable=trainable,
                 collections=variable_collections(variables_collections, "weights"), layout="conv")
         biases = None
         if normalizer_fn is None and biases_initializer is not None:
             out_channels = int(num_outputs) if num_outputs is not None else depth
-            biases = layer_variable(
+            biases = model_variable(
                 "biases", shape=(out_channels,), dtype=inputs.dtype, initializer=biases_initializer,
                 regularizer=biases_regularizer, trainable=trainable,
                 collections=variable_collections(variables_collections, "biases"))
         x = pad.to_channels_first(inputs, channels_first)
         if pointwise is None:
-            y = _conv_nd(x, depthwise, biases, strides, rates, padding, groups=in_channels)
+            y = conv_ops.depthwise_conv2d(x, depthwise, biases, strides, rates, padding)
         else:
-            y = _conv_nd(x, depthwise, None, strides, rates, padding, groups=in_channels)
-            y = F.conv2d(y, pointwise, biases)
+            y = conv_ops.separable_conv2d(x, depthwise, pointwise, biases, strides, rates, padding)
         outputs = normalize_and_activate(pad.to_data_format(y, channels_first), normalizer_fn,
                                          normalizer_params, activation_fn)
         return utils.collect_named_outputs(outputs_collections, sc.name, outputs)
 
 
 separable_conv2d = separable_convolution2d
-
-
-def transpose_output_size(in_size: int, kernel: int, stride: int, padding: str) -> int:
-    """Output length of TF's ``conv2d_transpose`` (Keras ``deconv_output_length``)."""
-    if padding == "SAME":
-        return in_size * stride
-    return in_size * stride + max(kernel - stride, 0)
 
 
 @add_arg_scope
@@ -299,36 +248,22 @@ def convolution2d_transpose(inputs: torch.Tensor, num_outputs: int, kernel_size:
     strides = utils.two_element_tuple(stride)
     in_channels = inputs.shape[1] if channels_first else inputs.shape[-1]
     with variable_scope(scope, "Conv2d_transpose", [inputs], reuse=reuse) as sc:
-        weights = layer_variable(
+        weights = model_variable(
             "weights", shape=tuple(kernel) + (int(num_outputs), in_channels), dtype=inputs.dtype,
             initializer=weights_initializer, regularizer=weights_regularizer, trainable=trainable,
             collections=variable_collections(variables_collections, "weights"), layout="conv_transpose")
         weights = kernel_in_input_memory_format(weights, channels_first)
         biases = None
         if normalizer_fn is None and biases_initializer is not None:
-            biases = layer_variable(
+            biases = model_variable(
                 "biases", shape=(int(num_outputs),), dtype=inputs.dtype, initializer=biases_initializer,
                 regularizer=biases_regularizer, trainable=trainable,
                 collections=variable_collections(variables_collections, "biases"))
-        x = pad.to_channels_first(inputs, channels_first)
-        y = _transpose_conv(x, weights, biases, kernel, strides, padding)
+        y = conv_ops.conv2d_transpose(pad.to_channels_first(inputs, channels_first), weights, biases, strides,
+                                      padding)
         outputs = normalize_and_activate(pad.to_data_format(y, channels_first), normalizer_fn,
                                          normalizer_params, activation_fn)
         return utils.collect_named_outputs(outputs_collections, sc.name, outputs)
-
-
-def _transpose_conv(x, weights, biases, kernel, strides, padding):
-    """Full transposed convolution, then TF's crop (the forward conv's SAME/VALID padding)."""
-    crops, extra = [], []
-    for n, k, s in zip(x.shape[2:], kernel, strides):
-        out = transpose_output_size(n, k, s, padding)
-        before = pad.same_padding(out, k, s)[0] if padding == "SAME" else 0
-        full = (n - 1) * s + k
-        crops.append((before, out))
-        extra.append(max(before + out - full, 0))
-    y = F.conv_transpose2d(x, weights, biases, strides, 0, extra)
-    (top, height), (left, width) = crops
-    return y[:, :, top:top + height, left:left + width]
 
 
 conv2d_transpose = convolution2d_transpose

@@ -1,4 +1,8 @@
-"""``fully_connected``, ``flatten``, ``dropout``, ``softmax``, ``bias_add``, ``one_hot_encoding``, ``unit_norm``."""
+"""``fully_connected``, ``flatten``, ``dropout``, ``softmax``, ``bias_add``, ``one_hot_encoding``, ``unit_norm``.
+
+Layers with variables follow the recipe of :mod:`torchslim.layers.conv`; dropout's mask and
+``bias_add``'s broadcast are :mod:`torchslim.ops.core`'s.
+"""
 
 from __future__ import annotations
 
@@ -10,9 +14,10 @@ import torch.nn.functional as F
 
 from torchslim import initializers, nn as tfnn, utils
 from torchslim.arg_scope import add_arg_scope
-from torchslim.layers.common import check_rank, normalize_and_activate, scope_label, variable_collections
-from torchslim.layers.normalization import resolve_is_training
-from torchslim.variables import layer_variable, name_scope, variable_scope
+from torchslim.layers.common import (check_rank, normalize_and_activate, resolve_is_training, scope_label,
+                                     variable_collections)
+from torchslim.ops import core as core_ops
+from torchslim.variables import model_variable, name_scope, variable_scope
 
 __all__ = ["fully_connected", "flatten", "dropout", "softmax", "bias_add", "one_hot_encoding", "unit_norm",
            "relu", "relu6", "elu", "linear"]
@@ -49,13 +54,13 @@ def fully_connected(inputs: torch.Tensor, num_outputs: int, activation_fn: Optio
     check_rank(inputs, range(2, 9), label, "fully_connected")
     in_units = utils.last_dimension(inputs.shape, min_rank=2)
     with variable_scope(scope, "fully_connected", [inputs], reuse=reuse) as sc:
-        weights = layer_variable(
+        weights = model_variable(
             "weights", shape=(in_units, num_outputs), dtype=inputs.dtype, initializer=weights_initializer,
             regularizer=weights_regularizer, trainable=trainable,
             collections=variable_collections(variables_collections, "weights"), layout="fc")
         biases = None
         if normalizer_fn is None and biases_initializer is not None:
-            biases = layer_variable(
+            biases = model_variable(
                 "biases", shape=(num_outputs,), dtype=inputs.dtype, initializer=biases_initializer,
                 regularizer=biases_regularizer, trainable=trainable,
                 collections=variable_collections(variables_collections, "biases"))
@@ -111,27 +116,8 @@ def dropout(inputs: torch.Tensor, keep_prob: float = 0.5, noise_shape: Optional[
         raise ValueError(f"{label}: keep_prob must be in (0, 1], got {keep_prob}")
     training = resolve_is_training(is_training, label)
     with variable_scope(scope, "Dropout", [inputs]) as sc:
-        if not training or keep_prob == 1.0:
-            outputs = inputs
-        elif noise_shape is None and seed is None:
-            outputs = F.dropout(inputs, p=1.0 - keep_prob, training=True)
-        else:
-            outputs = inputs * _keep_mask(inputs, keep_prob, noise_shape, seed)
+        outputs = core_ops.dropout(inputs, keep_prob, noise_shape, seed) if training else inputs
         return utils.collect_named_outputs(outputs_collections, sc.name, outputs)
-
-
-def _keep_mask(inputs, keep_prob, noise_shape, seed):
-    """A 0 or ``1 / keep_prob`` mask of ``noise_shape`` (None entries: the input's size there)."""
-    if noise_shape is None:
-        shape = tuple(inputs.shape)
-    else:
-        shape = tuple(inputs.shape[i] if d is None else int(d) for i, d in enumerate(noise_shape))
-    gen = None
-    if seed is not None:
-        gen = torch.Generator(device=inputs.device)
-        gen.manual_seed(int(seed))
-    random = torch.rand(shape, generator=gen, device=inputs.device)
-    return (random < keep_prob).to(inputs.dtype) / keep_prob
 
 
 def softmax(logits: torch.Tensor, scope: Optional[str] = None) -> torch.Tensor:
@@ -159,12 +145,10 @@ def bias_add(inputs: torch.Tensor, activation_fn: Optional[Callable] = None,
         raise ValueError(f"{label}: data_format NCHW only supports 4D Tensor")
     channel_axis = 1 if data_format == "NCHW" else rank - 1
     with variable_scope(scope, "BiasAdd", [inputs], reuse=reuse) as sc:
-        biases = layer_variable("biases", shape=(int(inputs.shape[channel_axis]),), dtype=inputs.dtype,
+        biases = model_variable("biases", shape=(int(inputs.shape[channel_axis]),), dtype=inputs.dtype,
                                 initializer=initializer, regularizer=regularizer, trainable=trainable,
                                 collections=variable_collections(variables_collections, "biases"))
-        shape = [1] * rank
-        shape[channel_axis] = -1
-        outputs = inputs + biases.reshape(shape)
+        outputs = core_ops.bias_add(inputs, biases, channel_axis)
         if activation_fn is not None:
             outputs = activation_fn(outputs)
         return utils.collect_named_outputs(outputs_collections, sc.name, outputs)

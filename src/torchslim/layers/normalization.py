@@ -5,37 +5,24 @@ Training calls normalise with the biased batch variance and update the moving st
 and 4 inputs), the *unbiased* batch variance goes into ``moving_variance``; ``fused=False`` stores
 the biased one, as TF's non-fused path does. There is no graph to defer updates to, so
 ``updates_collections`` only chooses the variable creation order TF would have used.
+
+The arithmetic is :mod:`torchslim.ops.normalization`'s; these layers add TF-Slim's arguments,
+scopes and variables.
 """
 
 from __future__ import annotations
 
-import contextlib
-import contextvars
-import weakref
-from typing import Callable, Iterator, NamedTuple, Optional
+from typing import Callable, Optional
 
 import torch
-import torch.nn.functional as F
 
 from torchslim import initializers, utils
-from torchslim.arg_scope import add_arg_scope, arg_scope_func_key, current_arg_scope
-from torchslim.layers.common import (FRESH_OUTPUT_OPS, activate_fresh, check_rank, leaves_fresh_output, resolved_kwargs,
-                                     scope_label, variable_collections)
-from torchslim.layers.padding import _TO_LAST
-from torchslim.variables import _CALL, GraphKeys, current_call, layer_variable, model_variable, variable_scope
+from torchslim.arg_scope import add_arg_scope
+from torchslim.layers.common import check_rank, resolve_is_training, scope_label, variable_collections
+from torchslim.ops import normalization as norm_ops
+from torchslim.variables import GraphKeys, current_call, model_variable, variable_scope
 
-__all__ = ["batch_norm", "layer_norm", "resolve_is_training", "batch_norm_folding"]
-
-_PARAMS = ("beta", "gamma", "moving_mean", "moving_variance")
-
-
-def resolve_is_training(is_training, label: str = "layer") -> bool:
-    """``None`` follows the running model's ``train()``/``eval()`` mode; bools and 0-d tensors are used as given."""
-    if is_training is None:
-        return current_call(label).is_training
-    if isinstance(is_training, torch.Tensor):
-        return bool(is_training.item())
-    return bool(is_training)
+__all__ = ["batch_norm", "layer_norm"]
 
 
 def _unsupported(label: str, **flags) -> None:
@@ -115,14 +102,17 @@ def batch_norm(inputs: torch.Tensor, decay: float = 0.999, center: bool = True, 
                                variables_collections, trainable,
                                _param_order(rank, fused, updates_collections, zero_debias_moving_mean),
                                _param_dtype(inputs.dtype))
-        update = training and not _CALL.get().dry_run
+        update = training and not current_call("BatchNorm").dry_run
         unbiased = fused is not False and rank in (2, 4)
+        x = inputs.movedim(channel_axis, 1) if channel_axis != 1 else inputs
         if zero_debias_moving_mean:
-            outputs = _zero_debias_bn(inputs, params, channel_axis, decay, epsilon, training, update, unbiased,
-                                      trainable)
+            y = _zero_debias_bn(x, params, decay, epsilon, training, update, unbiased)
         else:
-            outputs = _batch_norm(inputs, params, channel_axis, decay, epsilon, training, update, unbiased)
-        outputs = activate_fresh(outputs, activation_fn)
+            y = norm_ops.batch_norm(x, params["moving_mean"], params["moving_variance"], params["gamma"],
+                                    params["beta"], decay, epsilon, training, update, unbiased)
+        outputs = y.movedim(1, channel_axis) if channel_axis != 1 else y
+        if activation_fn is not None:
+            outputs = activation_fn(outputs)
         return utils.collect_named_outputs(outputs_collections, sc.name, outputs)
 
 
@@ -145,97 +135,38 @@ def _bn_variables(channels, center, scale, initializers_, regularizers_, collect
         if not (center if name == "beta" else scale):
             params[name] = None
             continue
-        params[name] = layer_variable(
-            name, shape, dtype, initializers_.get(name, _DEFAULT_INITIALIZERS[name]), regularizers_.get(name),
-            trainable, None if collections is None else variable_collections(collections, name))
+        params[name] = model_variable(
+            name, shape=shape, dtype=dtype, initializer=initializers_.get(name, _DEFAULT_INITIALIZERS[name]),
+            regularizer=regularizers_.get(name), trainable=trainable,
+            collections=variable_collections(collections, name))
     for name in ("moving_mean", "moving_variance"):
-        params[name] = layer_variable(
-            name, shape, dtype, initializers_.get(name, _DEFAULT_INITIALIZERS[name]), None, False,
-            None if collections is None else variable_collections(collections, name))
+        params[name] = model_variable(
+            name, shape=shape, dtype=dtype, initializer=initializers_.get(name, _DEFAULT_INITIALIZERS[name]),
+            trainable=False, collections=variable_collections(collections, name))
     return params
 
 
-def _to_channels_dim1(x: torch.Tensor, channel_axis: int) -> torch.Tensor:
-    if channel_axis == 1:
-        return x
-    return x.movedim(channel_axis, 1)
-
-
-def _batch_norm(inputs, params, channel_axis, decay, epsilon, training, update, unbiased):
-    x = _to_channels_dim1(inputs, channel_axis)
-    mean, var = params["moving_mean"], params["moving_variance"]
-    weight, bias = params["gamma"], params["beta"]
-    if not training:
-        y = F.batch_norm(x, mean, var, weight, bias, False, 0.0, epsilon)
-    elif update and unbiased and not _one_value_per_channel(x):
-        # PyTorch's kernel normalizes and updates with the unbiased variance, as TF's fused kernel.
-        y = F.batch_norm(x, mean, var, weight, bias, True, 1.0 - decay, epsilon)
-    else:
-        y = _normalize_by_batch(x, weight, bias, epsilon)
-        if update:
-            _update_moving(x, mean, var, decay, unbiased)
-    return y if channel_axis == 1 else y.movedim(1, channel_axis)
-
-
-def _one_value_per_channel(x: torch.Tensor) -> bool:
-    return x.numel() == x.shape[1]
-
-
-def _normalize_by_batch(x: torch.Tensor, weight, bias, epsilon: float) -> torch.Tensor:
-    """Training-mode normalization by the batch's own moments (channels on dim 1).
-
-    With one value per channel (batch 1 on a 1x1 map, or a rank-2 batch of 1), which
-    ``F.batch_norm`` rejects, TF's batch variance is 0 and the output is ``beta``.
-    """
-    if not _one_value_per_channel(x):
-        return F.batch_norm(x, None, None, weight, bias, True, 0.0, epsilon)
-    y = x - x                                   # x minus its own mean: zeros, still on the graph
-    per_channel = (1, -1) + (1,) * (x.dim() - 2)
-    if weight is not None:
-        y = y * weight.view(per_channel)
-    if bias is not None:
-        y = y + bias.view(per_channel)
-    return y.to(x.dtype)
-
-
-def _batch_moments(x: torch.Tensor, unbiased: bool):
-    dims = [d for d in range(x.dim()) if d != 1]
-    x = x.detach().to(torch.promote_types(x.dtype, torch.float32))
-    # TF's fused kernel divides by max(n - 1, 1): one value per channel gives variance 0, not NaN.
-    correction = 1 if unbiased and not _one_value_per_channel(x) else 0
-    var, mean = torch.var_mean(x, dim=dims, correction=correction)
-    return mean, var
-
-
-def _update_moving(x, moving_mean, moving_var, decay, unbiased):
-    mean, var = _batch_moments(x, unbiased)
-    with torch.no_grad():
-        moving_mean.lerp_(mean.to(moving_mean.dtype), 1.0 - decay)
-        moving_var.lerp_(var.to(moving_var.dtype), 1.0 - decay)
-
-
-def _zero_debias_bn(inputs, params, channel_axis, decay, epsilon, training, update, unbiased, trainable):
-    """TF's ``zero_debias_moving_mean``: the mean is kept biased plus a step count, then debiased."""
+def _zero_debias_bn(x, params, decay, epsilon, training, update, unbiased):
+    """TF's ``zero_debias_moving_mean`` on ``x`` (channels on dim 1): the mean is kept biased plus a step
+    count, then debiased."""
     with variable_scope("BatchNorm"), variable_scope("moving_mean"):
         dtype = params["moving_mean"].dtype
         biased = model_variable("biased", shape=params["moving_mean"].shape, dtype=dtype,
                                 initializer=initializers.zeros_initializer(), trainable=False)
         local_step = model_variable("local_step", shape=(), dtype=dtype, initializer=initializers.zeros_initializer(),
                                     trainable=False)
-    x = _to_channels_dim1(inputs, channel_axis)
     if training:
-        y = _normalize_by_batch(x, params["gamma"], params["beta"], epsilon)
+        y = norm_ops.normalize_by_batch(x, params["gamma"], params["beta"], epsilon)
         if update:
-            mean, var = _batch_moments(x, unbiased)
+            mean, var = norm_ops.batch_moments(x, unbiased)
             with torch.no_grad():
                 biased.lerp_(mean.to(dtype), 1.0 - decay)
                 local_step.add_(1.0)
                 params["moving_mean"].copy_(biased / (1.0 - decay ** local_step))
                 params["moving_variance"].lerp_(var.to(dtype), 1.0 - decay)
-    else:
-        y = F.batch_norm(x, params["moving_mean"], params["moving_variance"], params["gamma"], params["beta"],
-                         False, 0.0, epsilon)
-    return y if channel_axis == 1 else y.movedim(1, channel_axis)
+        return y
+    return norm_ops.batch_norm(x, params["moving_mean"], params["moving_variance"], params["gamma"], params["beta"],
+                               decay, epsilon, training=False, update=False, unbiased=unbiased)
 
 
 @add_arg_scope
@@ -269,238 +200,7 @@ def layer_norm(inputs: torch.Tensor, center: bool = True, scale: bool = True, ac
             gamma = model_variable("gamma", shape=shape, dtype=inputs.dtype,
                                    initializer=initializers.ones_initializer(), trainable=trainable,
                                    collections=variable_collections(variables_collections, "gamma"))
-        dims = tuple(range(norm_axis, rank))
-        var, mean = torch.var_mean(inputs, dim=dims, correction=0, keepdim=True)
-        outputs = (inputs - mean) * torch.rsqrt(var + 1e-12)
-        if gamma is not None:
-            outputs = outputs * gamma
-        if beta is not None:
-            outputs = outputs + beta
+        outputs = norm_ops.layer_norm(inputs, gamma, beta, norm_axis)
         if activation_fn is not None:
             outputs = activation_fn(outputs)
         return utils.collect_named_outputs(outputs_collections, sc.name, outputs)
-
-
-# --------------------------------------------------------------------------------------------------
-# Inference fast path: a convolution followed by batch_norm runs as one convolution.
-
-_FOLDABLE_KWARGS = frozenset((
-    "decay", "center", "scale", "epsilon", "activation_fn", "param_initializers", "param_regularizers",
-    "updates_collections", "is_training", "reuse", "variables_collections", "outputs_collections", "trainable",
-    "batch_weights", "fused", "data_format", "zero_debias_moving_mean", "scope", "renorm", "renorm_clipping",
-    "renorm_decay", "adjustment"))
-
-# id(weights) -> (weakref to weights, key, folded weights, folded bias); an entry goes when its weights do.
-_FOLD_CACHE: dict = {}
-
-_FOLDING: contextvars.ContextVar[bool] = contextvars.ContextVar("torchslim_batch_norm_folding", default=True)
-
-
-@contextlib.contextmanager
-def batch_norm_folding(enabled: bool) -> Iterator[None]:
-    """Switches the inference conv + batch_norm fold (on by default) on or off inside the block.
-
-    With it off, convolutions followed by ``batch_norm`` run as two ops, as in training: the
-    reference that benchmarks and checks compare the fast path with. Context-local, like
-    ``arg_scope``.
-
-    Args:
-      enabled: False runs the plain path.
-    """
-    token = _FOLDING.set(bool(enabled))
-    try:
-        yield
-    finally:
-        _FOLDING.reset(token)
-
-
-def _fold_key(weights, params, epsilon):
-    key = [epsilon, weights.device, weights.dtype]
-    for t in (weights, params["gamma"], params["beta"], params["moving_mean"], params["moving_variance"]):
-        key.append(None if t is None else (id(t), t.data_ptr(), t._version))
-    return tuple(key)
-
-
-def _fold(weights, params, epsilon):
-    """``w * gamma / sqrt(var + eps)`` and ``beta - mean * gamma / sqrt(var + eps)``, in float32 at least."""
-    # not torch.promote_types: torch.export records it as an op, and TorchDynamo breaks the graph there
-    work = torch.float64 if weights.dtype == torch.float64 else torch.float32
-    var = params["moving_variance"].to(work)
-    scale = torch.rsqrt(var + epsilon)
-    if params["gamma"] is not None:
-        scale = scale * params["gamma"].to(work)
-    bias = -params["moving_mean"].to(work) * scale
-    if params["beta"] is not None:
-        bias = bias + params["beta"].to(work)
-    shape = (-1,) + (1,) * (weights.dim() - 1)
-    folded = (weights.to(work) * scale.reshape(shape)).to(weights.dtype)
-    return folded, bias.to(weights.dtype)
-
-
-def folded_weights(weights: torch.Tensor, params: dict, epsilon: float):
-    """The folded ``(weights, bias)`` of a convolution + inference BatchNorm, cached per layer.
-
-    The cache entry is keyed by each tensor's identity, storage pointer and ``_version`` counter
-    (bumped by every in-place change: optimizer steps, ``load_state_dict``, ``assign_tf``), and by
-    epsilon, device and dtype, so it is recomputed whenever a parameter changes. While
-    ``torch.compile`` traces, the fold is computed in the graph instead (no cache).
-    """
-    if torch.compiler.is_compiling():
-        return _fold(weights, params, epsilon)
-    try:
-        key = _fold_key(weights, params, epsilon)
-    except RuntimeError:  # inference tensors have no version counter
-        return _fold(weights, params, epsilon)
-    ident = id(weights)
-    hit = _FOLD_CACHE.get(ident)
-    if hit is not None and hit[0]() is weights and hit[1] == key:
-        return hit[2], hit[3]
-    with torch.no_grad():
-        folded, bias = _fold(weights, params, epsilon)
-    ref = weakref.ref(weights, lambda _, ident=ident: _FOLD_CACHE.pop(ident, None))
-    _FOLD_CACHE[ident] = (ref, key, folded, bias)
-    return folded, bias
-
-
-def _needs_param_grads(weights, params) -> bool:
-    if not torch.is_grad_enabled():
-        return False
-    return weights.requires_grad or any(params[n] is not None and params[n].requires_grad for n in ("gamma", "beta"))
-
-
-def conv_with_batch_norm(conv: Callable, conv_args: tuple, x: torch.Tensor, weights: torch.Tensor,
-                         channels_first: bool, normalizer_params: Optional[dict],
-                         activation_fn: Optional[Callable] = None):
-    """``batch_norm(conv(x, weights))`` as one convolution with folded weights, when that is exact.
-
-    Called by the convolution layers when their ``normalizer_fn`` is :func:`batch_norm`. The BN
-    arguments are what ``batch_norm`` itself would get (its ``arg_scope`` defaults under
-    ``normalizer_params``); its variables are created or found exactly as ``batch_norm`` does, in
-    the same scope, order and collections. The fold happens only when
-
-    * the BN is in inference (``is_training`` resolves to False: explicit False, or None in
-      ``model.eval()``), with no zero-debiasing, renorm or batch weights, and its channel axis is
-      the convolution's; and
-    * no gradient to the parameters is needed: autograd is off (``torch.no_grad()`` /
-      ``torch.inference_mode()``), or none of the kernel, ``gamma``, ``beta`` requires grad.
-      (Gradients to the *inputs* still flow through the folded convolution.)
-
-    When the BN would run in inference but gradients to the parameters are needed, the
-    convolution and ``F.batch_norm`` run separately (the plain path, sharing this code).
-
-    Args:
-      conv: ``conv(x, weights, bias, *conv_args) -> channels-first output``.
-      conv_args: the convolution's other arguments (stride, rate, padding).
-      x: the channels-first input.
-      weights: the kernel (PyTorch layout).
-      channels_first: the layer's data format.
-      normalizer_params: the conv's ``normalizer_params``.
-      activation_fn: the conv's own activation, applied after BN's (and after BN's outputs are
-        collected).
-
-    Returns:
-      The output in the layer's data format (after BN's ``activation_fn``, then the conv's), or None when the
-      fast path does not apply or :func:`batch_norm_folding` turned it off (the caller then calls
-      ``batch_norm`` as usual; nothing was created).
-    """
-    if not _FOLDING.get():
-        return None
-    rank = x.dim()
-    plan = _fold_plan(normalizer_params, channels_first, rank)
-    if plan is None:
-        return None
-    if resolve_is_training(plan.is_training, "BatchNorm"):  # inside the conv's scope: a call is running
-        return None
-    with variable_scope(plan.scope, "BatchNorm", None, reuse=plan.reuse) as sc:
-        params = _bn_variables(int(weights.shape[0]), plan.center, plan.scale, plan.param_initializers,
-                               plan.param_regularizers, plan.variables_collections, plan.trainable, plan.order,
-                               _param_dtype(x.dtype))
-        epsilon = plan.epsilon
-        if _needs_param_grads(weights, params):
-            y = F.batch_norm(conv(x, weights, None, *conv_args), params["moving_mean"], params["moving_variance"],
-                             params["gamma"], params["beta"], False, 0.0, epsilon)
-        else:
-            folded, bias = folded_weights(weights, params, epsilon)
-            y = conv(x, folded, bias, *conv_args)
-        outputs = y if channels_first else y.permute(_TO_LAST[rank])
-        outputs = activate_fresh(outputs, plan.activation_fn)
-        outputs = utils.collect_named_outputs(plan.outputs_collections, sc.name, outputs)
-    return activate_fresh(outputs, activation_fn, plan.leaves_fresh)
-
-
-class _FoldPlan(NamedTuple):
-    """The ``batch_norm`` arguments a foldable conv + BN call resolves to (see :func:`_fold_plan`)."""
-
-    is_training: object
-    scope: Optional[str]
-    reuse: object
-    center: bool
-    scale: bool
-    param_initializers: dict
-    param_regularizers: dict
-    variables_collections: object
-    trainable: bool
-    order: tuple
-    epsilon: float
-    activation_fn: Optional[Callable]
-    outputs_collections: object
-    leaves_fresh: bool
-
-
-# (channels_first, rank) -> the last few [(copy of the batch_norm arg-scope dict, copy of
-# normalizer_params, plan or None)], newest first. An entry is used only while both dicts equal its
-# copies: a dict changed in place or another arg scope is resolved afresh, and a model function that
-# builds equal dicts on every call (an arg_scope entered inside it) still hits.
-_FOLD_PLANS: dict = {}
-_FOLD_PLANS_PER_KEY = 8
-
-
-def _fold_plan(normalizer_params: Optional[dict], channels_first: bool, rank: int) -> Optional[_FoldPlan]:
-    """What ``batch_norm`` would be called with here, or None when the call cannot be folded.
-
-    Resolving the BN's arguments (arg scope merged under ``normalizer_params``) and checking them
-    is the same work on every call of a net, so the result is cached; comparing two small dicts
-    with the cached copies is cheaper than resolving them again.
-    """
-    scoped = current_arg_scope().get(_BATCH_NORM_KEY)
-    entries = _FOLD_PLANS.setdefault((channels_first, rank), [])
-    for cached_scope, cached_params, plan in entries:
-        if _equal_dicts(cached_params, normalizer_params) and _equal_dicts(cached_scope, scoped):
-            return plan
-    plan = _resolve_fold_plan(resolved_kwargs(batch_norm, normalizer_params), channels_first, rank)
-    entries.insert(0, (None if scoped is None else dict(scoped),
-                       None if normalizer_params is None else dict(normalizer_params), plan))
-    del entries[_FOLD_PLANS_PER_KEY:]
-    return plan
-
-
-def _equal_dicts(a: Optional[dict], b: Optional[dict]) -> bool:
-    """``a == b``, False where a value cannot be compared to a bool (an array or tensor of several values)."""
-    try:
-        return a == b
-    except (RuntimeError, TypeError, ValueError):
-        return False
-
-
-def _resolve_fold_plan(kw: dict, channels_first: bool, rank: int) -> Optional[_FoldPlan]:
-    get = kw.get
-    if (not kw.keys() <= _FOLDABLE_KWARGS or get("batch_weights") is not None or get("renorm")
-            or get("adjustment") is not None or get("zero_debias_moving_mean")):
-        return None
-    data_format = get("data_format", "NHWC")
-    if data_format not in ("NHWC", "NCHW") or (data_format == "NCHW") != channels_first:
-        return None
-    if rank == 3 and channels_first:  # batch_norm's NCHW channel axis for rank 3 is the last one
-        return None
-    return _FoldPlan(
-        is_training=get("is_training"), scope=get("scope"), reuse=get("reuse"), center=get("center", True),
-        scale=get("scale", False), param_initializers=get("param_initializers") or {},
-        param_regularizers=get("param_regularizers") or {}, variables_collections=get("variables_collections"),
-        trainable=get("trainable", True),
-        order=_param_order(rank, get("fused"), get("updates_collections", GraphKeys.UPDATE_OPS), False),
-        epsilon=get("epsilon", 0.001), activation_fn=get("activation_fn"),
-        outputs_collections=get("outputs_collections"), leaves_fresh=leaves_fresh_output(kw))
-
-
-FRESH_OUTPUT_OPS.update((batch_norm, layer_norm))
-_BATCH_NORM_KEY = arg_scope_func_key(batch_norm)

@@ -28,8 +28,9 @@ import torch
 
 from torchslim import initializers, nn as tfnn, regularizers, utils
 from torchslim.arg_scope import add_arg_scope, arg_scope
-from torchslim.layers import batch_norm, conv2d, max_pool2d, padding as pad, softmax
+from torchslim.layers import batch_norm, conv2d, max_pool2d, softmax
 from torchslim.layers.common import resolved_kwargs
+from torchslim.ops import padding as pad
 from torchslim.variables import GraphKeys, variable_scope
 
 __all__ = ["Block", "subsample", "conv2d_same", "stack_blocks_dense", "resnet_arg_scope", "check_output_stride",

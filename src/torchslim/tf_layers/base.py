@@ -27,7 +27,7 @@ from typing import Any, Iterator, Optional, Sequence, Tuple, Union
 
 import torch
 
-from torchslim.layers import padding as pad
+from torchslim.ops import padding as pad
 from torchslim.variables import GraphKeys, VariableScope, add_to_collection, variable_scope
 
 __all__ = ["layer_scope", "normalize_tuple", "normalize_padding", "is_channels_first", "check_unsupported",

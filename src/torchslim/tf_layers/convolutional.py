@@ -5,7 +5,7 @@ Signatures and defaults are ``tf.compat.v1.layers``' (``padding='valid'``, ``act
 ``[*kernel_size, in, filters]``; ``[kh, kw, filters, in]`` for the transpose) and ``<scope>/bias``,
 made by the core's :func:`torchslim.variables.variable` with a PyTorch layout, so a checkpoint
 written by TF1 code restores by name. The convolution itself, with TF's ``SAME`` padding, is the
-core's (:mod:`torchslim.layers.conv`).
+ops tier's (:mod:`torchslim.ops.conv`).
 """
 
 from __future__ import annotations
@@ -13,12 +13,10 @@ from __future__ import annotations
 from typing import Callable, Optional, Sequence, Union
 
 import torch
-import torch.nn.functional as F
 
 from torchslim import initializers
-from torchslim.layers import padding as pad
 from torchslim.layers.common import check_rank, scope_label
-from torchslim.layers.conv import _conv_nd, _transpose_conv
+from torchslim.ops import conv as conv_ops, padding as pad
 from torchslim.tf_layers.base import (apply_activity_regularizer, check_unsupported, is_channels_first,
                                       layer_scope, normalize_padding, normalize_tuple)
 from torchslim.variables import variable
@@ -53,7 +51,7 @@ def _conv(rank: int, base_name: str, inputs, filters, kernel_size, strides, padd
                            layout="conv")
         bias = _bias(use_bias, filters, bias_initializer, bias_regularizer, trainable)
         x = pad.to_channels_first(inputs, channels_first)
-        outputs = pad.to_data_format(_conv_nd(x, weights, bias, stride, rate, padding), channels_first)
+        outputs = pad.to_data_format(conv_ops.conv(x, weights, bias, stride, rate, padding), channels_first)
         return _activate(outputs, activation, activity_regularizer)
 
 
@@ -186,7 +184,7 @@ def separable_conv2d(inputs: torch.Tensor, filters: int, kernel_size: IntOrList,
                              trainable=trainable, layout="conv")
         bias = _bias(use_bias, filters, bias_initializer, bias_regularizer, trainable)
         x = pad.to_channels_first(inputs, channels_first)
-        y = F.conv2d(_conv_nd(x, depthwise, None, stride, rate, padding, groups=in_channels), pointwise, bias)
+        y = conv_ops.separable_conv2d(x, depthwise, pointwise, bias, stride, rate, padding)
         return _activate(pad.to_data_format(y, channels_first), activation, activity_regularizer)
 
 
@@ -222,5 +220,5 @@ def conv2d_transpose(inputs: torch.Tensor, filters: int, kernel_size: IntOrList,
                            layout="conv_transpose")
         bias = _bias(use_bias, filters, bias_initializer, bias_regularizer, trainable)
         x = pad.to_channels_first(inputs, channels_first)
-        y = _transpose_conv(x, weights, bias, kernel, stride, padding)
+        y = conv_ops.conv2d_transpose(x, weights, bias, stride, padding)
         return _activate(pad.to_data_format(y, channels_first), activation, activity_regularizer)

@@ -8,9 +8,8 @@ import torch
 import torch.nn.functional as F
 
 from torchslim import initializers
-from torchslim.layers.common import check_rank, scope_label
-from torchslim.layers.core import _keep_mask
-from torchslim.layers.normalization import resolve_is_training
+from torchslim.layers.common import check_rank, resolve_is_training, scope_label
+from torchslim.ops import core as core_ops
 from torchslim.tf_layers.base import apply_activity_regularizer, check_unsupported, is_channels_first, layer_scope
 from torchslim.variables import variable
 
@@ -87,12 +86,7 @@ def dropout(inputs: torch.Tensor, rate: float = 0.5, noise_shape: Optional[Seque
             return inputs
         if rate >= 1.0:
             raise ValueError(f"{label}: rate must be a scalar tensor or a float in the range [0, 1), got {rate}")
-        if noise_shape is None and seed is None:
-            return F.dropout(inputs, p=float(rate), training=True)
-        shape = None
-        if noise_shape is not None:
-            shape = [int(inputs.shape[i]) if dim is None else int(dim) for i, dim in enumerate(noise_shape)]
-        return inputs * _keep_mask(inputs, 1.0 - float(rate), shape, seed)
+        return core_ops.dropout(inputs, 1.0 - float(rate), noise_shape, seed)
 
 
 def flatten(inputs: torch.Tensor, name: Optional[str] = None, data_format: str = "channels_last") -> torch.Tensor:

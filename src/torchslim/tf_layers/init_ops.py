@@ -23,7 +23,7 @@ from typing import Optional
 
 import torch
 
-from torchslim.initializers import (_keras_scaling, constant_initializer, glorot_normal_initializer,
+from torchslim.initializers import (keras_variance_scaling, constant_initializer, glorot_normal_initializer,
                                     glorot_uniform_initializer, ones_initializer, random_normal_initializer,
                                     random_uniform_initializer, truncated_normal_initializer, xavier_initializer,
                                     xavier_initializer_conv2d, zeros_initializer)
@@ -67,7 +67,7 @@ def variance_scaling_initializer(scale: float = 1.0, mode: str = "fan_in", distr
     if key not in _DISTRIBUTIONS:
         raise ValueError("Argument `distribution` should be one of ('normal', 'uniform', 'truncated_normal', "
                          f"'untruncated_normal'). Received: {distribution}")
-    return _keras_scaling(float(scale), mode, _DISTRIBUTIONS[key], seed, dtype)
+    return keras_variance_scaling(float(scale), mode, _DISTRIBUTIONS[key], seed, dtype)
 
 
 def he_normal(seed: Optional[int] = None):

@@ -9,7 +9,7 @@ TF picks the fused kernel for 4-D input with the channel axis at 1 or 3 and for 
 at 1 or 4 (``fused=None`` and ``fused=True`` alike in V1); the fused kernel stores the *unbiased*
 batch variance in ``moving_variance``, the other path the biased one. Both normalise with the biased
 batch variance. The numbers and the in-place update are the core's
-(:mod:`torchslim.layers.normalization`).
+(:mod:`torchslim.ops.normalization`).
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ from typing import Optional, Sequence, Union
 import torch
 
 from torchslim import initializers
-from torchslim.layers.common import check_rank, scope_label
-from torchslim.layers.normalization import _batch_norm, resolve_is_training
+from torchslim.layers.common import check_rank, resolve_is_training, scope_label
+from torchslim.ops import normalization as norm_ops
 from torchslim.tf_layers.base import check_unsupported, layer_scope
 from torchslim.variables import current_call, variable
 
@@ -102,7 +102,10 @@ def batch_normalization(inputs: torch.Tensor, axis: Union[int, Sequence[int]] = 
         }
         update = training and not current_call(label).dry_run
         unbiased = _uses_fused_kernel(fused, rank, channel_axis)
-        return _batch_norm(inputs, params, channel_axis, momentum, epsilon, training, update, unbiased)
+        x = inputs.movedim(channel_axis, 1) if channel_axis != 1 else inputs
+        y = norm_ops.batch_norm(x, params["moving_mean"], params["moving_variance"], params["gamma"], params["beta"],
+                                momentum, epsilon, training, update, unbiased)
+        return y.movedim(1, channel_axis) if channel_axis != 1 else y
 
 
 def _param(name: str, wanted: bool, channels: int, initializer, regularizer, trainable: bool):

@@ -1,14 +1,15 @@
-"""TF's padding arithmetic and data formats, shared by every layer family.
+"""TF's padding arithmetic and data formats: what every convolution and pooling op of the tier uses.
 
 ``SAME``: ``out = ceil(in / stride)``; the total padding ``max((out - 1) * stride + (k - 1) * rate + 1 - in, 0)``
-is split with the extra cell at the end (bottom/right). ``VALID``: no padding.
+is split with the extra cell at the end (bottom/right). ``VALID``: no padding. Explicit padding:
+one ``(before, after)`` pair per spatial dimension.
 Channels-last tensors (NHWC) reach PyTorch's kernels as channels-first *views* (a permute, no copy),
-which PyTorch treats as ``channels_last`` memory.
+which PyTorch treats as ``channels_last`` memory: :func:`to_channels_first` and
+:func:`to_data_format`.
 """
 
 from __future__ import annotations
 
-import functools
 from typing import List, Optional, Sequence, Tuple
 
 import torch
@@ -23,6 +24,7 @@ __all__ = [
     "is_channels_first",
     "to_channels_first",
     "to_data_format",
+    "pad_explicit",
 ]
 
 _CHANNELS_LAST = {None, "NWC", "NHWC", "NDHWC"}
@@ -104,7 +106,7 @@ def output_size(in_size: int, kernel: int, stride: int, rate: int, padding: str)
 
 
 def conv_padding(
-    spatial: Sequence[int], kernel: Sequence[int], stride: Sequence[int], rate: Sequence[int], padding: str
+    spatial: Sequence[int], kernel: Sequence[int], stride: Sequence[int], rate: Sequence[int], padding
 ) -> Tuple[Optional[List[int]], List[int]]:
     """Splits TF padding into PyTorch's symmetric ``padding`` argument plus an explicit pad.
 
@@ -116,28 +118,21 @@ def conv_padding(
 
     Returns:
       ``(explicit, symmetric)``: ``explicit`` is an ``F.pad`` list (last dimension first) or None
-      when the padding is symmetric; ``symmetric`` is the per-dimension padding for the kernel call.
+      when the padding is symmetric (then it goes to the kernel, no padded copy of the input);
+      ``symmetric`` is the per-dimension padding for the kernel call.
     """
-    explicit, symmetric = conv_padding_tuples(tuple(spatial), tuple(kernel), tuple(stride), tuple(rate), padding)
-    return (None if explicit is None else list(explicit)), list(symmetric)
-
-
-@functools.lru_cache(maxsize=4096)
-def conv_padding_tuples(spatial, kernel, stride, rate, padding):
-    """:func:`conv_padding` on tuples (``torch.Size`` included), giving tuples; cached, since a net asks
-    the same few questions on every call."""
     if padding == "VALID":
-        return None, (0,) * len(spatial)
+        return None, [0] * len(spatial)
     if padding == "SAME":
         pairs = [same_padding(n, k, s, r) for n, k, s, r in zip(spatial, kernel, stride, rate)]
-    else:  # explicit pairs: symmetric ones go to the kernel (no padded copy of the input)
+    else:
         pairs = padding
-    if all(b == a for b, a in pairs):
-        return None, tuple(b for b, _ in pairs)
+    if all(before == after for before, after in pairs):
+        return None, [before for before, _ in pairs]
     explicit: List[int] = []
     for before, after in reversed(pairs):
         explicit += [before, after]
-    return tuple(explicit), (0,) * len(spatial)
+    return explicit, [0] * len(spatial)
 
 
 def is_channels_first(data_format: Optional[str], scope: str = "") -> bool:

@@ -1,11 +1,11 @@
-"""TF's padding arithmetic and data formats (layers/padding.py), by hand."""
+"""TF's padding arithmetic and data formats (ops/padding.py), by hand."""
 
 from __future__ import annotations
 
 import pytest
 import torch
 
-from torchslim.layers import padding as pad
+from torchslim.ops import padding as pad
 
 
 @pytest.mark.parametrize("in_size, kernel, stride, rate, want", [
