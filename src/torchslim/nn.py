@@ -11,8 +11,10 @@ from typing import Optional, Sequence, Union
 import torch
 import torch.nn.functional as F
 
+from torchslim.ops.lrn import local_response_normalization, lrn
+
 __all__ = ["relu", "relu6", "elu", "selu", "sigmoid", "tanh", "softplus", "softsign", "leaky_relu",
-           "swish", "softmax", "l2_normalize", "moments"]
+           "swish", "softmax", "l2_normalize", "moments", "lrn", "local_response_normalization"]
 
 relu = torch.relu
 sigmoid = torch.sigmoid
