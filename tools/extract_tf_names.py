@@ -10,7 +10,9 @@ its imports (``import tensorflow as tf``, ``import tensorflow.compat.v1 as tf``,
 chains, so ``tf.nn.relu`` under ``import tensorflow.compat.v1 as tf`` is recorded as
 ``tensorflow.compat.v1:nn.relu``. A file that does not parse (a ``.txt`` page of code and prose)
 is scanned with a regular expression for ``tf.<name>`` (taken as ``import tensorflow as tf``) and
-its ``from tensorflow... import ...`` lines.
+its ``from tensorflow... import ...`` lines, on its code-like lines only (comments cut; lines with
+non-ASCII text, i.e. prose, skipped). Names under ``tensorflow.contrib.slim`` are Slim's API, not
+the ``tf.*`` stand-in's, and are left out.
 
 Output: one ``module:attribute.path`` per line, sorted, ``#`` comments first (the folders and file
 counts). A ``from M import N`` line is recorded as ``M:N``.
@@ -26,12 +28,15 @@ import sys
 from typing import Dict, Iterable, Optional, Set
 
 _ROOT = "tensorflow"
-_NAME_RE = re.compile(r"(?<![\w.])tf((?:\.[A-Za-z_]\w*)+)")
-_FROM_RE = re.compile(r"^\s*from\s+(tensorflow[\w.]*)\s+import\s+([\w, ]+)", re.M)
+_NAME_RE = re.compile(r"(?<![\w.])tf((?:\.[A-Za-z_]\w*)+)", re.ASCII)
+_FROM_RE = re.compile(r"^\s*from\s+(tensorflow[\w.]*)\s+import\s+([\w, ]+)", re.M | re.ASCII)
+_SLIM = "tensorflow.contrib.slim"  # Slim's own API (torchslim), not the tf.* stand-in
 
 
 def _is_tf_module(module: Optional[str]) -> bool:
-    return module is not None and (module == _ROOT or module.startswith(_ROOT + "."))
+    if module is None or module == _SLIM or module.startswith(_SLIM + "."):
+        return False
+    return module == _ROOT or module.startswith(_ROOT + ".")
 
 
 def _aliases(tree: ast.AST, found: Set[str]) -> Dict[str, str]:
@@ -66,25 +71,39 @@ def _chain(node: ast.AST) -> Optional[list]:
 def _from_tree(tree: ast.AST, found: Set[str]) -> None:
     aliases = _aliases(tree, found)
     for node in ast.walk(tree):
-        if not isinstance(node, ast.Attribute) or isinstance(getattr(node, "_parent_attr", None), ast.Attribute):
+        if not isinstance(node, ast.Attribute):
             continue
         parts = _chain(node)
         if parts and parts[0] in aliases:
             found.add(f"{aliases[parts[0]]}:{'.'.join(parts[1:])}")
-    # Keep only the longest chain: ``tf.nn.relu`` also walks ``tf.nn``.
+    _keep_longest(found)
+
+
+def _keep_longest(found: Set[str]) -> None:
+    """Drops a name that is the prefix of a longer one (``tf.nn.relu`` also walks ``tf.nn``)."""
     for name in list(found):
         module, _, attr = name.partition(":")
         if any(other.startswith(f"{module}:{attr}.") for other in found):
             found.discard(name)
 
 
+def _code_lines(text: str) -> str:
+    """The lines of a page that read as code: comments cut, lines with non-ASCII prose left out."""
+    lines = (line.split("#", 1)[0] for line in text.splitlines())
+    return "\n".join(line for line in lines if line.isascii())
+
+
 def _from_text(text: str, found: Set[str]) -> None:
+    text = _code_lines(text)
     for match in _NAME_RE.finditer(text):
-        found.add(f"{_ROOT}:{match.group(1)[1:]}")
+        name = match.group(1)[1:]
+        if name != "contrib.slim" and not name.startswith("contrib.slim."):
+            found.add(f"{_ROOT}:{name}")
     for module, names in _FROM_RE.findall(text):
         for name in names.replace(" ", "").split(","):
             if name:
                 found.add(f"{module}:{name}")
+    _keep_longest(found)
 
 
 def names_in_file(path: pathlib.Path) -> Set[str]:
@@ -97,7 +116,7 @@ def names_in_file(path: pathlib.Path) -> Set[str]:
         _from_text(text, found)
     else:
         _from_tree(tree, found)
-    return found
+    return {name for name in found if not name.partition(":")[2].startswith("contrib.slim.")}
 
 
 def names_in_folders(folders: Iterable[str], pattern: str) -> Dict[str, Set[str]]:
@@ -113,10 +132,11 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("folders", nargs="+")
     parser.add_argument("--pattern", default="*.py", help="file glob under each folder (default *.py)")
-    parser.add_argument("--skip", default="_test.py", help="skip files ending so (default _test.py)")
+    parser.add_argument("--skip", nargs="*", default=["_test.py", "__init__.py"],
+                        help="skip files ending so (default: _test.py __init__.py)")
     args = parser.parse_args(argv)
     per_file = {f: n for f, n in names_in_folders(args.folders, args.pattern).items()
-                if not (args.skip and f.endswith(args.skip))}
+                if not any(f.endswith(end) for end in args.skip)}
     print(f"# tools/extract_tf_names.py --pattern '{args.pattern}' over {len(per_file)} files:")
     for folder in args.folders:
         print(f"#   {folder}")

@@ -57,9 +57,19 @@ SERVED: Dict[str, str] = {
 _ROOTS = ("tensorflow", "tf_slim")
 
 
+class _Package(types.ModuleType):
+    """A stand-in package (``tensorflow.python``, ...): its served children import on attribute access."""
+
+    def __getattr__(self, attr: str):
+        child = f"{self.__name__}.{attr}"
+        if attr.startswith("__") or child not in SERVED:
+            raise AttributeError(f"module {self.__name__!r} has no attribute {attr!r} (not served by "
+                                 "torchslim.compat)")
+        return importlib.import_module(child)
+
+
 def _package(name: str) -> types.ModuleType:
-    """An empty package module (``tensorflow.python``, ...) whose children are attributes set by import."""
-    module = types.ModuleType(name, f"torchslim.compat's stand-in package for {name}.")
+    module = _Package(name, f"torchslim.compat's stand-in package for {name}.")
     module.__path__ = []
     return module
 
