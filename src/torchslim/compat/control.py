@@ -76,12 +76,18 @@ def cond(pred, true_fn: Optional[Callable] = None, false_fn: Optional[Callable] 
 def while_loop(cond: Callable, body: Callable, loop_vars, shape_invariants=None, parallel_iterations: int = 10,
                back_prop: bool = True, swap_memory: bool = False, name: Optional[str] = None,
                maximum_iterations=None, return_same_structure: bool = False):
-    """``tf.while_loop``: ``while cond(*vars): vars = body(*vars)`` in Python; returns the final vars."""
-    single = not isinstance(loop_vars, (list, builtins.tuple))
-    values = [loop_vars] if single else list(loop_vars)
+    """``tf.while_loop``: ``while cond(*vars): vars = body(*vars)`` in Python; returns the final vars.
+
+    As in TF1, a single loop variable (or a list of one, unless ``return_same_structure``) comes
+    back as itself, not in a list.
+    """
+    sequence = isinstance(loop_vars, (list, builtins.tuple))
+    values = list(loop_vars) if sequence else [loop_vars]
     steps = 0
     while _truth(cond(*values)) and (maximum_iterations is None or steps < int(maximum_iterations)):
         out = body(*values)
-        values = [out] if single else list(out)
+        values = list(out) if isinstance(out, (list, builtins.tuple)) else [out]
         steps += 1
-    return values[0] if single else type(loop_vars)(values)
+    if len(values) == 1 and not (sequence and return_same_structure):
+        return values[0]
+    return type(loop_vars)(values) if sequence else values

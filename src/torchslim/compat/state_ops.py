@@ -32,7 +32,15 @@ variable_scope = slim.variable_scope
 name_scope = slim.name_scope
 get_variable_scope = slim.get_variable_scope
 AUTO_REUSE = slim.AUTO_REUSE
-GraphKeys = slim.GraphKeys
+
+
+class GraphKeys(slim.GraphKeys):
+    """``tf.GraphKeys``: torchslim's collection names plus the TF ones model code mentions."""
+
+    SUMMARIES = "summaries"
+    GLOBAL_STEP = "global_step"
+
+
 get_collection = slim.get_collection
 add_to_collection = slim.add_to_collection
 add_to_collections = slim.add_to_collections

@@ -16,11 +16,12 @@ from typing import Optional
 import torch
 
 import torchslim as slim
+from torchslim.compat.state_ops import GraphKeys
 
 __all__ = ["SUMMARIES", "scalar", "histogram", "image", "audio", "text", "tensor_summary", "merge", "merge_all",
            "FileWriter"]
 
-SUMMARIES = "summaries"
+SUMMARIES = GraphKeys.SUMMARIES
 
 
 def _record(name: str, value, collections) -> None:
