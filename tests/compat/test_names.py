@@ -58,7 +58,8 @@ def test_extractor_follows_import_aliases(tmp_path):
         "  with tf.compat.v1.variable_scope('a'):\n"
         "    y = tf.nn.relu(tf.pad(x, [[0, 0]]))\n"
         "  return slim.conv2d(y, 1, 1), tensor_util.constant_value(y)\n")
-    (tmp_path / "page.txt").write_text("x = tf.reduce_mean(y)  # tf.notthis\n中文 tf.prose 不要\nfrom tensorflow.python.ops import init_ops\n")
+    (tmp_path / "page.txt").write_text("x = tf.reduce_mean(y)  # tf.notthis\n中文 tf.prose 不要\n"
+                                       "from tensorflow.python.ops import init_ops\n")
     tool = [sys.executable, str(REPO / "tools" / "extract_tf_names.py")]
     py = subprocess.run(tool + [str(tmp_path)], capture_output=True, text=True, check=True).stdout.splitlines()
     txt = subprocess.run(tool + ["--pattern", "*.txt", str(tmp_path)], capture_output=True, text=True,

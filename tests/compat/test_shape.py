@@ -39,6 +39,9 @@ def test_shape_checks():
     assert TensorShape([None, 3]).merge_with([2, None]) == [2, 3]
     assert shape.concatenate([4]).as_list() == [2, 3, 4]
     assert not TensorShape([None, 3]).is_fully_defined() and TensorShape([None, 3]).num_elements() is None
+    shape[0:1].assert_is_fully_defined()
+    with pytest.raises(ValueError, match="not fully defined"):
+        TensorShape([None, 3]).assert_is_fully_defined()
 
 
 def test_unknown_rank():
@@ -89,8 +92,9 @@ def test_importing_the_stand_in_only_adds_names(tmp_path):
                          env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}).stdout
     added = json.loads(out.splitlines()[-1])
     assert added["Tensor"] == [["get_shape", "set_shape"], []]
-    assert added["Size"] == [["as_list", "assert_has_rank", "assert_is_compatible_with", "dims", "is_compatible_with",
-                              "is_fully_defined", "ndims", "num_elements", "rank", "with_rank"], []]
+    assert added["Size"] == [["as_list", "assert_has_rank", "assert_is_compatible_with", "assert_is_fully_defined",
+                              "dims", "is_compatible_with", "is_fully_defined", "ndims", "num_elements", "rank",
+                              "with_rank"], []]
 
 
 def test_helpers():

@@ -11,9 +11,9 @@ Mechanism (:func:`add_tensor_methods`, run once when :mod:`torchslim.compat` is 
   ``set_shape(shape)`` (a check: a ValueError when the shapes are incompatible, never a reshape).
 - ``torch.Size`` (a C type whose attributes cannot be set from Python) gets the read-only
   ``TensorShape`` queries TF code calls on ``tensor.shape``: ``as_list()``, ``ndims``, ``rank``,
-  ``dims``, ``num_elements()``, ``is_fully_defined()``, ``is_compatible_with()``,
-  ``assert_has_rank()``, ``assert_is_compatible_with()``, ``with_rank()``. They are put in the
-  type's own dictionary (the names are checked to be absent first) and the type cache is
+  ``dims``, ``num_elements()``, ``is_fully_defined()``, ``assert_is_fully_defined()``,
+  ``is_compatible_with()``, ``assert_has_rank()``, ``assert_is_compatible_with()``, ``with_rank()``.
+  They are put in the type's own dictionary (the names are checked to be absent first) and the type cache is
   refreshed; ``x.shape[i]`` stays a plain ``int``, ``x.shape == (2, 3)`` and every existing
   ``torch.Size`` behaviour are untouched. ``x.shape[i].value`` (TF1's Dimension on ``.shape``)
   cannot work on an ``int``; write ``x.get_shape()[i].value`` or ``x.shape[i]``.
@@ -90,6 +90,11 @@ class TensorShape:
     def is_fully_defined(self) -> bool:
         """Whether the rank and every size are known."""
         return self._dims is not None and None not in self._dims
+
+    def assert_is_fully_defined(self) -> None:
+        """Raises ValueError unless :meth:`is_fully_defined`."""
+        if not self.is_fully_defined():
+            raise ValueError(f"Shape {self} is not fully defined")
 
     def num_elements(self) -> Optional[int]:
         """The number of elements, or None when not fully defined."""
@@ -185,7 +190,8 @@ class TensorShape:
     def __str__(self) -> str:
         if self._dims is None:
             return "<unknown>"
-        return "(" + ", ".join("?" if d is None else str(d) for d in self._dims) + ("," if len(self._dims) == 1 else "") + ")"
+        sizes = ", ".join("?" if d is None else str(d) for d in self._dims)
+        return f"({sizes},)" if len(self._dims) == 1 else f"({sizes})"
 
 
 def as_shape(shape: ShapeLike) -> TensorShape:
@@ -234,8 +240,8 @@ def _size_property(name: str) -> property:
 
 
 _SIZE_PROPERTIES = ("ndims", "rank", "dims")
-_SIZE_METHODS = ("as_list", "is_fully_defined", "num_elements", "is_compatible_with", "assert_is_compatible_with",
-                 "assert_has_rank", "with_rank")
+_SIZE_METHODS = ("as_list", "is_fully_defined", "assert_is_fully_defined", "num_elements", "is_compatible_with",
+                 "assert_is_compatible_with", "assert_has_rank", "with_rank")
 _added = False
 
 
