@@ -64,6 +64,15 @@ def _lerp_axis(x: torch.Tensor, axis: int, out_size: int, align_corners: bool, h
     return low + (high - low) * lerp
 
 
+def _resize(images, size, align_corners: bool, half_pixel_centers: bool, what: str, sample) -> torch.Tensor:
+    """Checks the arguments, batches a single HWC image, and applies ``sample(x, out_h, out_w)``."""
+    images = convert_to_tensor(images)
+    out_h, out_w = _check(images, size, align_corners, half_pixel_centers, what)
+    x, single = _batched(images)
+    x = sample(x, out_h, out_w)
+    return x[0] if single else x
+
+
 def resize_bilinear(images, size, align_corners: bool = False, name: Optional[str] = None,
                     half_pixel_centers: bool = False) -> torch.Tensor:
     """``tf.compat.v1.image.resize_bilinear``: float32 output of ``[N, new_h, new_w, C]``.
@@ -71,12 +80,11 @@ def resize_bilinear(images, size, align_corners: bool = False, name: Optional[st
     Raises:
       ValueError: a bad rank or size, or both ``align_corners`` and ``half_pixel_centers``.
     """
-    images = convert_to_tensor(images)
-    out_h, out_w = _check(images, size, align_corners, half_pixel_centers, "resize_bilinear")
-    x, single = _batched(images.float())
-    x = _lerp_axis(x, 2, out_w, align_corners, half_pixel_centers)
-    x = _lerp_axis(x, 1, out_h, align_corners, half_pixel_centers)
-    return x[0] if single else x
+    def sample(x, out_h, out_w):
+        x = _lerp_axis(x.float(), 2, out_w, align_corners, half_pixel_centers)
+        return _lerp_axis(x, 1, out_h, align_corners, half_pixel_centers)
+
+    return _resize(images, size, align_corners, half_pixel_centers, "resize_bilinear", sample)
 
 
 def _nearest_index(out_size: int, in_size: int, align_corners: bool, half_pixel: bool) -> torch.Tensor:
@@ -98,13 +106,12 @@ def resize_nearest_neighbor(images, size, align_corners: bool = False, name: Opt
     Raises:
       ValueError: a bad rank or size, or both ``align_corners`` and ``half_pixel_centers``.
     """
-    images = convert_to_tensor(images)
-    out_h, out_w = _check(images, size, align_corners, half_pixel_centers, "resize_nearest_neighbor")
-    x, single = _batched(images)
-    rows = _nearest_index(out_h, x.shape[1], align_corners, half_pixel_centers).to(x.device)
-    cols = _nearest_index(out_w, x.shape[2], align_corners, half_pixel_centers).to(x.device)
-    x = x.index_select(1, rows).index_select(2, cols)
-    return x[0] if single else x
+    def sample(x, out_h, out_w):
+        rows = _nearest_index(out_h, x.shape[1], align_corners, half_pixel_centers).to(x.device)
+        cols = _nearest_index(out_w, x.shape[2], align_corners, half_pixel_centers).to(x.device)
+        return x.index_select(1, rows).index_select(2, cols)
+
+    return _resize(images, size, align_corners, half_pixel_centers, "resize_nearest_neighbor", sample)
 
 
 def resize_images(images, size, method=ResizeMethod.BILINEAR, align_corners: bool = False,
