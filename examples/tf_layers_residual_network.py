@@ -5,7 +5,7 @@ The network code below is the code TensorFlow ran to make the golden files in
 character for character, with the fixes to the seed explained in its ``notes``: projection shortcuts
 where a block changes shape, explicit initializers on every layer). Only the imports changed::
 
-    import tensorflow as tf                          ->   import torchslim.tf_layers.compat_v1 as tf
+    import tensorflow as tf                          ->   import torchslim.compat.v1 as tf
     from tensorflow.python.ops import init_ops       ->   from torchslim.tf_layers import init_ops
 
 (The page itself calls ``init_ops.xavier_initializer()``, which TF1's ``init_ops`` never had; the
@@ -30,7 +30,7 @@ import torch
 
 import torchslim as slim
 from torchslim import checkpoint
-import torchslim.tf_layers.compat_v1 as tf
+import torchslim.compat.v1 as tf
 from torchslim.tf_layers import init_ops
 
 

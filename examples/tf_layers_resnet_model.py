@@ -6,7 +6,7 @@ character for character, with the fixes to the seed explained in its ``notes``: 
 ``nets.resnet_utils.Block`` call, which is not a layer, became a basic residual unit, and each group
 got its own ``resnet_block`` scope). Only the imports changed::
 
-    import tensorflow as tf                      ->   import torchslim.tf_layers.compat_v1 as tf
+    import tensorflow as tf                      ->   import torchslim.compat.v1 as tf
 
 Run it (a few seconds on CPU)::
 
@@ -27,7 +27,7 @@ import torch
 
 import torchslim as slim
 from torchslim import checkpoint
-import torchslim.tf_layers.compat_v1 as tf
+import torchslim.compat.v1 as tf
 
 
 def residual_unit(input, filters, strides=1):

@@ -449,7 +449,7 @@ def test_init_ops_glorot_xavier_and_constants():
 def test_compat_v1_namespace():
     import torchslim.tf_layers.compat_v1 as tf
 
-    assert tf.layers is layers and tf.nn is slim.nn and tf.variable_scope is slim.variable_scope
+    assert tf.layers is layers and tf.nn.relu6 is slim.nn.relu6 and tf.variable_scope is slim.variable_scope
     assert tf.nn.relu is torch.relu
     x = _grid(2, 3, 2)
     assert tf.reduce_mean(x, axis=[1, 2]).shape == (1, 2)

@@ -8,7 +8,7 @@ Signatures and defaults are ``tf.compat.v1.layers``' (Keras 2.15 ``legacy_tf_lay
 
 Two ways in::
 
-    import torchslim.tf_layers.compat_v1 as tf          # for: import tensorflow.compat.v1 as tf
+    import torchslim.compat.v1 as tf          # for: import tensorflow.compat.v1 as tf
     from torchslim.tf_layers import init_ops             # for: from tensorflow.python.ops import init_ops
 
     def net(x):
