@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
-from typing import Any
+from typing import Any, Optional
 
 __all__ = ["add_export_parser", "run_export", "add_classify_parser", "run_classify"]
 
@@ -86,6 +87,11 @@ def _build(args: argparse.Namespace):
     return model, size, channels
 
 
+def _basename(path: Optional[str]) -> Optional[str]:
+    """The checkpoint's file name, for the exported file's metadata (no local directories in a shipped file)."""
+    return os.path.basename(os.path.normpath(path)) if path else None
+
+
 def _net_errors() -> tuple:
     from torchslim.checkpoint import CheckpointError, RestoreError
 
@@ -102,7 +108,7 @@ def run_export(args: argparse.Namespace) -> int:
         model, size, channels = _build(args)
         info = export_model(model, args.output, image_size=size, batch_size=args.batch_size, channels=channels,
                             model_name=args.model_name, labels_offset=args.labels_offset,
-                            extra={"num_classes": args.num_classes, "checkpoint_path": args.checkpoint_path})
+                            extra={"num_classes": args.num_classes, "checkpoint": _basename(args.checkpoint_path)})
     except _net_errors() + (ExportError, ImportError) as err:
         return _net_failure("export", args, err)
     batch = info.input_shape[0] or "dynamic batch"

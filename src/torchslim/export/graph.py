@@ -11,7 +11,10 @@ and giving the net's outputs:
 
 The batch dimension is dynamic unless a batch size is given. Both formats come from one
 ``torch.export`` trace of the model's eager call, so the Python of the net (``arg_scope``, scopes,
-``is_training``) runs for real and the graph holds only tensor operations.
+``is_training``) runs for real and the graph holds only tensor operations. ``.onnx`` needs the
+``onnx`` and ``onnxscript`` packages (``pip install 'torchslim[export]'``, which adds onnxruntime)
+and a PyTorch whose ``torch.onnx.export`` takes an ``ExportedProgram`` with ``dynamo=True``;
+tested with torch 2.13, onnx 1.23, onnxscript 0.7 and onnxruntime 1.32.
 """
 
 from __future__ import annotations
