@@ -27,8 +27,9 @@ from torchslim.variables import global_variable, local_variable, model_variable,
 
 __version__ = "0.1.0"
 
-# Imported on first use, so that ``import torchslim`` does not load the checkpoint code.
-_LAZY = {"assign_from_checkpoint": "torchslim.checkpoint", "assign_from_checkpoint_fn": "torchslim.checkpoint"}
+# Imported on first use, so that ``import torchslim`` does not load the checkpoint or export code.
+_LAZY = {"assign_from_checkpoint": "torchslim.checkpoint", "assign_from_checkpoint_fn": "torchslim.checkpoint",
+         "export_model": "torchslim.export"}
 
 
 def __getattr__(name: str):

@@ -1,4 +1,4 @@
-"""The ``torchslim`` command: ``train | eval | benchmark | summary | inspect | convert``.
+"""The ``torchslim`` command: ``train | eval | benchmark | summary | inspect | convert | export | classify``.
 
 Each command lives with the code it drives; this module only dispatches. A command's module is
 imported when that command runs, so ``torchslim inspect`` does not pay for the training stack.
@@ -20,6 +20,8 @@ COMMANDS: Dict[str, Tuple[str, str]] = {
     "summary": ("torchslim.summary", "list a net's variables, end points and parameter count"),
     "inspect": ("torchslim.checkpoint.cli", "list or print the tensors of a checkpoint"),
     "convert": ("torchslim.checkpoint.cli", "convert checkpoints between TF and safetensors"),
+    "export": ("torchslim.export.cli", "write a net with its weights as an ONNX or torch.export (.pt2) file"),
+    "classify": ("torchslim.export.cli", "top-5 classes of images with a Slim net and checkpoint"),
 }
 
 
