@@ -158,6 +158,12 @@ TF_SLIM_FACTORY = {
     **{f"resnet_{v}_{d}": (getattr(m, f"resnet_{v}_{d}"), resnet_utils.resnet_arg_scope)
        for v, m in (("v1", resnet_v1), ("v2", resnet_v2)) for d in (50, 101, 152, 200)},
 }
+TF_SLIM_FACTORY.update({f"inception_{v}": (getattr(m, f"inception_{v}"), getattr(m, f"inception_{v}_arg_scope"))
+                        for v, m in (("v2", inception_v2), ("v3", inception_v3), ("v4", inception_v4))})
+# The zoo's first part (lenet ... inception_v1), by the same rule: the factory's function and arg scope.
+TF_SLIM_FACTORY.update({name: (nets_factory.networks_map[name], nets_factory.arg_scopes_map[name])
+                        for name in ("lenet", "cifarnet", "alexnet_v2", "overfeat", "vgg_a", "vgg_16", "vgg_19",
+                                     "inception_v1") if name in nets_factory.networks_map})
 
 
 def test_nets_factory_has_tf_slims_names():
