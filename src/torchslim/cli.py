@@ -1,8 +1,9 @@
-"""The ``torchslim`` command: ``train | eval | benchmark | summary | inspect | convert``.
+"""The ``torchslim`` command: ``train | eval | benchmark | summary | inspect | convert | convert-data``.
 
 Each command lives with the code it drives; this module only dispatches. A command's module is
 imported when that command runs, so ``torchslim inspect`` does not pay for the training stack.
-Every command module provides ``add_<name>_parser(subparsers)`` and ``run_<name>(args) -> int``.
+Every command module provides ``add_<name>_parser(subparsers)`` and ``run_<name>(args) -> int``
+(``-`` in a command's name is ``_`` in those function names).
 """
 
 from __future__ import annotations
@@ -20,11 +21,17 @@ COMMANDS: Dict[str, Tuple[str, str]] = {
     "summary": ("torchslim.summary", "list a net's variables, end points and parameter count"),
     "inspect": ("torchslim.checkpoint.cli", "list or print the tensors of a checkpoint"),
     "convert": ("torchslim.checkpoint.cli", "convert checkpoints between TF and safetensors"),
+    "convert-data": ("torchslim.datasets.convert", "write an image folder as Slim's TFRecord shards + labels.txt"),
 }
 
 
+def _identifier(command: str) -> str:
+    """The command's name as it appears in its module's function names."""
+    return command.replace("-", "_")
+
+
 def _top_parser() -> argparse.ArgumentParser:
-    lines = "\n".join(f"  {name:<10} {help_}" for name, (_, help_) in COMMANDS.items())
+    lines = "\n".join(f"  {name:<13} {help_}" for name, (_, help_) in COMMANDS.items())
     return argparse.ArgumentParser(
         prog="torchslim",
         description="TF-Slim's scripts on PyTorch.",
@@ -38,7 +45,7 @@ def build_parser(command: str) -> argparse.ArgumentParser:
     parser = _top_parser()
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     module = importlib.import_module(COMMANDS[command][0])
-    getattr(module, f"add_{command}_parser")(subparsers)
+    getattr(module, f"add_{_identifier(command)}_parser")(subparsers)
     return parser
 
 
@@ -56,7 +63,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     command = argv[0]
     args = build_parser(command).parse_args(argv)
     module = importlib.import_module(COMMANDS[command][0])
-    return int(getattr(module, f"run_{command}")(args) or 0)
+    return int(getattr(module, f"run_{_identifier(command)}")(args) or 0)
 
 
 if __name__ == "__main__":
