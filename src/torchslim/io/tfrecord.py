@@ -73,7 +73,7 @@ def _check_data(path, offset: int, data: bytes, footer: bytes, check_crc: bool, 
 
 
 def _read_one(handle: BinaryIO, path, offset: int, file_size: int, check_crc: bool, index) -> bytes:
-    header = handle.read(HEADER_BYTES)
+    header = handle.read(min(HEADER_BYTES, file_size - offset))
     length = _parse_header(path, offset, header, file_size - offset - HEADER_BYTES, check_crc, index)
     body = handle.read(length + FOOTER_BYTES)
     if len(body) != length + FOOTER_BYTES:
@@ -142,7 +142,7 @@ def index_records(path: "str | os.PathLike[str]", check_crc: bool = True) -> Lis
     with open(path, "rb") as handle:
         offset = 0
         while offset < file_size:
-            header = handle.read(HEADER_BYTES)
+            header = handle.read(min(HEADER_BYTES, file_size - offset))
             length = _parse_header(path, offset, header, file_size - offset - HEADER_BYTES, check_crc,
                                    len(offsets))
             offsets.append(offset)
