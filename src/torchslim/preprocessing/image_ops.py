@@ -25,6 +25,7 @@ __all__ = [
 
 BILINEAR, NEAREST_NEIGHBOR, BICUBIC, AREA = 0, 1, 2, 3
 _GRAY_WEIGHTS = (0.2989, 0.5870, 0.1140)
+_CUBIC_TABLE_SIZE = 1024
 
 
 def to_image(image) -> torch.Tensor:
@@ -92,9 +93,10 @@ def _cubic_weights(t: torch.Tensor, a: float = -0.75) -> torch.Tensor:
 
 
 def _cubic_matrix(in_size: int, out_size: int) -> torch.Tensor:
+    """TF1's bicubic taps: the fraction is quantized to 1/1024, as TF's coefficient table is."""
     src = _source_coordinates(in_size, out_size)
     base = src.floor()
-    weights = _cubic_weights(src - base)
+    weights = _cubic_weights(torch.round((src - base) * _CUBIC_TABLE_SIZE).double() / _CUBIC_TABLE_SIZE).float()
     taps = (base.long()[:, None] + torch.arange(-1, 3)[None]).clamp(0, in_size - 1)
     matrix = torch.zeros(out_size, in_size, dtype=torch.float32)
     return matrix.scatter_add_(1, taps, weights)
