@@ -6,9 +6,9 @@ import struct
 
 import numpy as np
 
-from torchslim.checkpoint.crc import crc32c, mask
+from torchslim.io.crc32c import crc32c, mask
 from torchslim.checkpoint.messages import encode_shape, encode_slice
-from torchslim.checkpoint.protowire import encode_varint, field_bytes, field_varint
+from torchslim.io.protowire import encode_varint, field_bytes, field_varint
 from torchslim.checkpoint.table import build_table
 
 
@@ -63,7 +63,7 @@ def snappy_compress(data: bytes, literal_only: bool = False, chunk: int = 1 << 1
 
 def block_handles(table: bytes) -> list[tuple[int, int]]:
     """Handles of every data block and of the index block of a table (index block last)."""
-    from torchslim.checkpoint.protowire import read_varint
+    from torchslim.io.protowire import read_varint
     from torchslim.checkpoint.table import _block_entries, _read_block, _read_footer
     view = memoryview(table)
     index_handle = _read_footer(view, None)

@@ -6,10 +6,10 @@ import torch
 
 from torchslim.checkpoint import bundle
 from torchslim.checkpoint.bundle import BundleReader, write_bundle
-from torchslim.checkpoint.crc import crc32c, mask
+from torchslim.io.crc32c import crc32c, mask
 from torchslim.checkpoint.errors import CheckpointError
 from torchslim.checkpoint.messages import BundleEntry, encode_entry, encode_header
-from torchslim.checkpoint.protowire import field_bytes, field_varint
+from torchslim.io.protowire import field_bytes, field_varint
 from torchslim.checkpoint.slices import encode_tensor_name_slice
 from torchslim.checkpoint.table import build_table
 

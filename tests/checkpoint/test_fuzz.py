@@ -31,7 +31,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from torchslim.checkpoint import CheckpointError, load
 from torchslim.checkpoint.messages import decode_saved_tensor_slices
-from torchslim.checkpoint.protowire import LENGTH, field_bytes, iter_fields
+from torchslim.io.protowire import LENGTH, field_bytes, iter_fields
 from torchslim.checkpoint.table import build_table, read_table
 
 from ._builders import block_handles, fix_block_crc

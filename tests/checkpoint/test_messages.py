@@ -1,6 +1,6 @@
 import pytest
 
-from torchslim.checkpoint.protowire import field_bytes, field_varint
+from torchslim.io.protowire import field_bytes, field_varint
 
 from torchslim.checkpoint.errors import CheckpointError
 from torchslim.checkpoint.messages import (BundleEntry, decode_entry, decode_header, decode_shape,

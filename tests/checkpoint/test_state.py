@@ -3,10 +3,9 @@ import os
 import numpy as np
 import pytest
 
-from torchslim.checkpoint import state
 from torchslim.checkpoint.bundle import write_bundle
-from torchslim.checkpoint.state import (CheckpointState, atomic_open, format_checkpoint_state,
-                                        get_checkpoint_state, latest_checkpoint, parse_checkpoint_state,
+from torchslim.checkpoint.state import (CheckpointState, format_checkpoint_state, get_checkpoint_state,
+                                        latest_checkpoint, parse_checkpoint_state,
                                         update_checkpoint_state)
 
 
@@ -58,16 +57,3 @@ def test_resaving_the_same_prefix_moves_it_to_the_end(tmp_path):
     for name in ("a", "b", "a"):
         update_checkpoint_state(tmp_path, name)
     assert get_checkpoint_state(tmp_path).all_model_checkpoint_paths == ["b", "a"]
-
-
-def test_atomic_open_leaves_the_old_file_when_the_write_fails(tmp_path):
-    target = tmp_path / "f"
-    target.write_bytes(b"old")
-    with pytest.raises(RuntimeError):
-        with atomic_open(target) as handle:
-            handle.write(b"new, partial")
-            raise RuntimeError("boom")
-    assert target.read_bytes() == b"old"
-    assert os.listdir(tmp_path) == ["f"]
-    state.atomic_write_bytes(target, b"new")
-    assert target.read_bytes() == b"new"

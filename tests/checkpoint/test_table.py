@@ -112,8 +112,8 @@ def test_out_of_order_keys_are_rejected():
     block.add(b"b", b"")
     block.add(b"a", b"")
     contents = block.finish() + b"\x00"
-    from torchslim.checkpoint.crc import crc32c, mask
-    from torchslim.checkpoint.protowire import encode_varint
+    from torchslim.io.crc32c import crc32c, mask
+    from torchslim.io.protowire import encode_varint
     data = contents + struct.pack("<I", mask(crc32c(contents)))
     index = _BlockBuilder(1)
     index.add(b"c", encode_varint(0) + encode_varint(len(contents) - 1))

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from torchslim.checkpoint.errors import CheckpointError
-from torchslim.checkpoint.protowire import encode_varint, field_bytes, field_varint
+from torchslim.io.protowire import encode_varint, field_bytes, field_varint
 from torchslim.checkpoint.table import build_table
 from torchslim.checkpoint.v1 import V1Reader, decode_packed_varints
 

@@ -14,6 +14,11 @@ Public API::
     save_checkpoint(model, prefix, global_step)  a model as a V2 bundle (TF names and layouts)
 
 Every malformed file raises :class:`CheckpointError` naming the file and the fault.
+
+Modules: ``table`` (TF's SSTable), ``bundle`` (V2 data + index), ``v1`` (V1 files), ``messages`` (the
+protobuf messages), ``snappy``, ``slices``, ``dtypes``, ``state`` (the ``checkpoint`` state file), ``reader``,
+``restore``, ``saving``, ``safetensors_io``, ``cli``. The byte-level pieces they share with event files and
+run directories (atomic writes, CRC-32C, the protobuf wire format) are in :mod:`torchslim.io`.
 """
 
 from .bundle import write_bundle as write_checkpoint

@@ -14,12 +14,13 @@ from typing import Mapping
 import numpy as np
 
 from . import dtypes
-from .crc import crc32c, mask, unmask
-from .errors import CheckpointError
+from torchslim.io.atomic import StagedFiles
+from torchslim.io.crc32c import crc32c, mask, unmask
+from torchslim.io.protowire import encode_varint, read_varint
+
+from .errors import CheckpointError, checkpoint_errors
 from .messages import BundleEntry, decode_entry, decode_header, encode_entry, encode_header
-from .protowire import encode_varint, read_varint
 from .slices import encode_tensor_name_slice, numel, slice_bounds
-from .state import StagedFiles
 from .table import build_table, read_table
 
 #: The bundle format version this code reads and writes (``kTensorBundleVersion``).
@@ -218,6 +219,7 @@ def _to_native(array: np.ndarray, dtype: int) -> np.ndarray:
     return array if array.dtype == native or array.dtype.byteorder == "|" else array.astype(native)
 
 
+@checkpoint_errors
 def _decode_strings(raw: np.ndarray, entry: BundleEntry, name: str, path: str, verify: bool) -> np.ndarray:
     count = numel(entry.shape)
     buf = raw.tobytes()

@@ -1,21 +1,39 @@
-"""Errors raised by the checkpoint reader and writer."""
+"""Errors raised by the checkpoint reader and writer, and :func:`checkpoint_errors` that makes them so."""
 
 from __future__ import annotations
 
-import os
+import functools
+from typing import Callable, TypeVar
+
+from torchslim.io.errors import FileFormatError
+
+__all__ = ["CheckpointError", "RestoreError", "checkpoint_errors"]
+
+F = TypeVar("F", bound=Callable)
 
 
-class CheckpointError(ValueError):
+class CheckpointError(FileFormatError):
     """A checkpoint file is missing, corrupt, truncated or unsupported.
 
     The message always names the file and what is wrong with it.
     ``path`` holds the file name (or ``None`` when no single file is at fault).
     """
 
-    def __init__(self, path: "str | os.PathLike[str] | None", message: str) -> None:
-        self.path = None if path is None else os.fspath(path)
-        text = message if self.path is None else f"{self.path}: {message}"
-        super().__init__(text)
+
+def checkpoint_errors(fn: F) -> F:
+    """Decorates a checkpoint decoder so that malformed bytes found by :mod:`torchslim.io` raise
+    :class:`CheckpointError` (same file, same message), as every checkpoint fault does."""
+
+    @functools.wraps(fn)
+    def decoder(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except CheckpointError:
+            raise
+        except FileFormatError as exc:
+            raise CheckpointError(exc.path, exc.detail) from None
+
+    return decoder  # type: ignore[return-value]
 
 
 class RestoreError(ValueError):

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .errors import CheckpointError
-from .protowire import (FIXED32, LENGTH, VARINT, expect_wire, field_bytes, field_fixed32,
-                        field_varint, iter_fields, read_varint, to_int64)
+from torchslim.io.protowire import (FIXED32, LENGTH, VARINT, expect_wire, field_bytes, field_fixed32,
+                                    field_varint, iter_fields, read_varint, to_int64)
+
+from .errors import CheckpointError, checkpoint_errors
 
 #: TensorFlow's own limit on tensor rank.
 MAX_RANK = 254
@@ -88,6 +89,7 @@ def _text(buf, span, path, what: str) -> str:
 
 # ----------------------------------------------------------------------------- decoders
 
+@checkpoint_errors
 def decode_version(buf, start: int, end: int, path=None) -> VersionDef:
     """Decode a ``VersionDef``."""
     out = VersionDef()
@@ -110,6 +112,7 @@ def decode_version(buf, start: int, end: int, path=None) -> VersionDef:
     return out
 
 
+@checkpoint_errors
 def decode_shape(buf, start: int, end: int, path=None) -> tuple:
     """Decode a ``TensorShapeProto`` into a tuple of non-negative dims."""
     dims = []
@@ -133,6 +136,7 @@ def decode_shape(buf, start: int, end: int, path=None) -> tuple:
     return tuple(dims)
 
 
+@checkpoint_errors
 def decode_slice(buf, start: int, end: int, path=None) -> list:
     """Decode a ``TensorSliceProto`` into ``[(start, length_or_None), ...]``."""
     extents = []
@@ -154,6 +158,7 @@ def decode_slice(buf, start: int, end: int, path=None) -> list:
     return extents
 
 
+@checkpoint_errors
 def decode_header(buf, start: int, end: int, path=None) -> BundleHeader:
     """Decode a ``BundleHeaderProto``."""
     out = BundleHeader()
@@ -170,6 +175,7 @@ def decode_header(buf, start: int, end: int, path=None) -> BundleHeader:
     return out
 
 
+@checkpoint_errors
 def decode_entry(buf, start: int, end: int, path=None) -> BundleEntry:
     """Decode a ``BundleEntryProto``."""
     out = BundleEntry()
@@ -232,6 +238,7 @@ def _decode_saved_slice(buf, start: int, end: int, path) -> SavedSlice:
     return out
 
 
+@checkpoint_errors
 def decode_saved_tensor_slices(buf, start: int, end: int, path=None) -> SavedTensorSlices:
     """Decode a V1 ``SavedTensorSlices`` (meta or one data slice; TensorProto left as a span)."""
     out = SavedTensorSlices()

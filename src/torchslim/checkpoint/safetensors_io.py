@@ -14,10 +14,11 @@ from typing import Mapping
 
 import numpy as np
 
+from torchslim.io.atomic import atomic_open, atomic_write_bytes
+
 from . import dtypes
 from .bundle import TensorInfo
 from .errors import CheckpointError
-from .state import atomic_write_bytes
 
 _ST_DTYPES = {
     "F32": dtypes.DT_FLOAT, "F64": dtypes.DT_DOUBLE, "I32": dtypes.DT_INT32, "U8": dtypes.DT_UINT8,
@@ -136,7 +137,6 @@ def save_state_dict(module_or_state, path: "str | os.PathLike[str]") -> None:
     """
     import torch
     state = module_or_state.state_dict() if hasattr(module_or_state, "state_dict") else module_or_state
-    from .state import atomic_open
     with atomic_open(path) as handle:
         torch.save(dict(state), handle)
 

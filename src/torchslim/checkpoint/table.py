@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import struct
 
+from torchslim.io.crc32c import crc32c, mask, unmask
+from torchslim.io.protowire import encode_varint, read_varint
+
 from . import snappy
-from .crc import crc32c, mask, unmask
-from .errors import CheckpointError
-from .protowire import encode_varint, read_varint
+from .errors import CheckpointError, checkpoint_errors
 
 FOOTER_SIZE = 48
 MAGIC = 0xDB4775248B80FB57
@@ -25,6 +26,7 @@ RESTART_INTERVAL = 16
 
 # ----------------------------------------------------------------------------- reading
 
+@checkpoint_errors
 def read_table(data, path=None) -> list[tuple[bytes, memoryview]]:
     """Parse a whole table.
 

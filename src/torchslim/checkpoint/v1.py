@@ -11,11 +11,12 @@ import os
 
 import numpy as np
 
+from torchslim.io.protowire import FIXED32, FIXED64, LENGTH, VARINT, iter_fields
+
 from . import dtypes
 from .bundle import TensorInfo
-from .errors import CheckpointError
+from .errors import CheckpointError, checkpoint_errors
 from .messages import SavedSliceMeta, decode_saved_tensor_slices
-from .protowire import FIXED32, FIXED64, LENGTH, VARINT, iter_fields
 from .slices import numel, slice_bounds
 from .table import read_table
 
@@ -119,6 +120,7 @@ class V1Reader:
         return {name: self.read(name) for name in sorted(self._meta)}
 
 
+@checkpoint_errors
 def _decode_values(buf, span, dtype: int, count: int, path: str, name: str) -> np.ndarray:
     """The values of one slice's ``TensorProto``, as a flat native-endian array of ``count`` items."""
     number, kind = _VALUE_FIELDS[dtype]

@@ -15,7 +15,7 @@ from typing import Any, Dict, List, Optional
 
 import torch
 
-from torchslim.checkpoint.state import atomic_write_bytes
+from torchslim.io.atomic import atomic_write_bytes
 
 __all__ = ["Metrics", "evaluate", "accumulate", "write_metrics", "evaluate_checkpoint", "autocast"]
 

@@ -16,9 +16,9 @@ import time
 from dataclasses import dataclass, field
 from typing import BinaryIO, Dict, Iterator, List, Optional
 
-from torchslim.checkpoint.crc import masked_crc32c
-from torchslim.checkpoint.protowire import (FIXED32, FIXED64, LENGTH, VARINT, encode_varint, field_bytes,
-                                            field_fixed32, field_varint, iter_fields)
+from torchslim.io.crc32c import masked_crc32c
+from torchslim.io.protowire import (FIXED32, FIXED64, LENGTH, VARINT, encode_varint, field_bytes,
+                                    field_fixed32, field_varint, iter_fields)
 
 __all__ = ["EventFileWriter", "Event", "read_events", "encode_record", "iter_records", "scalars"]
 

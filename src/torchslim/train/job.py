@@ -22,7 +22,7 @@ from typing import Any, Dict, List, Optional, Tuple
 import torch
 
 from torchslim import losses as slim_losses
-from torchslim.checkpoint.state import atomic_write_bytes
+from torchslim.io.atomic import atomic_write_bytes
 from torchslim.train import data as data_lib
 from torchslim.train import evaluation, learning, models, optim, run_dir
 from torchslim.train.events import EventFileWriter

@@ -25,7 +25,7 @@ from typing import Any, Dict, List, Optional
 import torch
 
 from torchslim import checkpoint as _ckpt
-from torchslim.checkpoint.state import atomic_write_bytes
+from torchslim.io.atomic import atomic_write_bytes
 
 __all__ = ["CHECKPOINT_BASENAME", "checkpoint_prefix", "save", "restore_latest", "restore_model",
            "resolve_checkpoint_path", "train_state_path", "step_from_prefix", "read_train_state",

@@ -1,7 +1,7 @@
 import numpy as np
 from hypothesis import given, settings, strategies as st
 
-from torchslim.checkpoint import crc
+from torchslim.io import crc32c as crc
 
 
 def test_check_value_and_empty():

@@ -1,8 +1,9 @@
-"""Minimal protobuf wire-format primitives (decode with bounds checks, encode).
+"""The protobuf wire format: varints, fixed32/64 and length-delimited fields, decoded with bounds checks.
 
-Only what the checkpoint messages need: varints, fixed32/64 and
-length-delimited fields. Groups (wire types 3 and 4) are rejected. Nothing here
-recurses, so nesting depth is fixed by the message decoders in ``messages.py``.
+What checkpoint messages (:mod:`torchslim.checkpoint.messages`) and TensorBoard events
+(:mod:`torchslim.train.events`) need, without the ``protobuf`` package. Groups (wire types 3 and 4)
+are rejected. Nothing here recurses, so the nesting depth is set by the message decoders that call
+:func:`iter_fields`. Malformed bytes raise :class:`~torchslim.io.errors.FileFormatError` naming the file.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import struct
 from typing import Iterator
 
-from .errors import CheckpointError
+from torchslim.io.errors import FileFormatError
 
 VARINT, FIXED64, LENGTH, FIXED32 = 0, 1, 2, 5
 _U64 = (1 << 64) - 1
@@ -30,7 +31,7 @@ def read_varint(buf, pos: int, end: int, path=None, max_bytes: int = 10) -> tupl
         ``(value, new_pos)``.
 
     Raises:
-        CheckpointError: if truncated, longer than ``max_bytes`` or out of range.
+        FileFormatError: if truncated, longer than ``max_bytes`` or out of range.
     """
     if end > len(buf):
         end = len(buf)
@@ -40,7 +41,7 @@ def read_varint(buf, pos: int, end: int, path=None, max_bytes: int = 10) -> tupl
     shift = 0
     for i in range(max_bytes):
         if pos + i >= end:
-            raise CheckpointError(path, f"truncated varint at byte {pos + i}")
+            raise FileFormatError(path, f"truncated varint at byte {pos + i}")
         byte = buf[pos + i]
         value |= (byte & 0x7F) << shift
         if byte < 0x80:
@@ -49,7 +50,7 @@ def read_varint(buf, pos: int, end: int, path=None, max_bytes: int = 10) -> tupl
                 break
             return value, pos + i + 1
         shift += 7
-    raise CheckpointError(path, f"malformed varint at byte {pos} (too long or out of range)")
+    raise FileFormatError(path, f"malformed varint at byte {pos} (too long or out of range)")
 
 
 def to_int64(value: int) -> int:
@@ -64,7 +65,7 @@ def iter_fields(buf, start: int, end: int, path=None, what: str = "message") -> 
     length-delimited ones (never copied).
 
     Raises:
-        CheckpointError: on truncation, group wire types or field number 0.
+        FileFormatError: on truncation, group wire types or field number 0.
     """
     if end > len(buf):
         end = len(buf)
@@ -77,7 +78,7 @@ def iter_fields(buf, start: int, end: int, path=None, what: str = "message") -> 
             key, pos = read_varint(buf, pos, end, path)
         field, wire = key >> 3, key & 7
         if field == 0:
-            raise CheckpointError(path, f"bad {what}: field number 0")
+            raise FileFormatError(path, f"bad {what}: field number 0")
         if wire == VARINT:
             if pos < end and buf[pos] < 0x80:           # one-byte value, inline (no tuple)
                 value = buf[pos]
@@ -86,12 +87,12 @@ def iter_fields(buf, start: int, end: int, path=None, what: str = "message") -> 
                 value, pos = read_varint(buf, pos, end, path)
         elif wire == FIXED32:
             if pos + 4 > end:
-                raise CheckpointError(path, f"bad {what}: truncated fixed32 field {field}")
+                raise FileFormatError(path, f"bad {what}: truncated fixed32 field {field}")
             value = int.from_bytes(buf[pos:pos + 4], "little")
             pos += 4
         elif wire == FIXED64:
             if pos + 8 > end:
-                raise CheckpointError(path, f"bad {what}: truncated fixed64 field {field}")
+                raise FileFormatError(path, f"bad {what}: truncated fixed64 field {field}")
             value = int.from_bytes(buf[pos:pos + 8], "little")
             pos += 8
         elif wire == LENGTH:
@@ -101,18 +102,18 @@ def iter_fields(buf, start: int, end: int, path=None, what: str = "message") -> 
             else:
                 size, pos = read_varint(buf, pos, end, path)
             if size > end - pos:
-                raise CheckpointError(path, f"bad {what}: field {field} length {size} runs past the end")
+                raise FileFormatError(path, f"bad {what}: field {field} length {size} runs past the end")
             value = (pos, pos + size)
             pos += size
         else:
-            raise CheckpointError(path, f"bad {what}: unsupported wire type {wire} (field {field})")
+            raise FileFormatError(path, f"bad {what}: unsupported wire type {wire} (field {field})")
         yield field, wire, value
 
 
 def expect_wire(path, what: str, field: int, wire: int, expected: int) -> None:
     """Raise unless a field has the wire type its schema says."""
     if wire != expected:
-        raise CheckpointError(path, f"bad {what}: field {field} has wire type {wire}, expected {expected}")
+        raise FileFormatError(path, f"bad {what}: field {field} has wire type {wire}, expected {expected}")
 
 
 # ----------------------------------------------------------------------------- encoding

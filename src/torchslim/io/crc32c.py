@@ -1,4 +1,4 @@
-"""CRC-32C (Castagnoli) and TensorFlow's masked CRC.
+"""CRC-32C (Castagnoli) and TensorFlow's masked CRC, as TF tables, bundles and TFRecords store them.
 
 Uses the ``crc32c`` C extension when importable (~GB/s); otherwise a pure-Python
 table loop (about 13 MB/s, correct but slow).

@@ -1,9 +1,9 @@
 import pytest
 from hypothesis import given, strategies as st
 
-from torchslim.checkpoint.errors import CheckpointError
-from torchslim.checkpoint.protowire import (encode_varint, field_bytes, field_fixed32, field_varint,
-                                            iter_fields, read_varint, to_int64)
+from torchslim.io.errors import FileFormatError
+from torchslim.io.protowire import (encode_varint, field_bytes, field_fixed32, field_varint, iter_fields,
+                                    read_varint, to_int64)
 
 
 @given(st.integers(0, 2**64 - 1))
@@ -25,7 +25,7 @@ def test_negative_int_is_ten_byte_twos_complement():
     (b"\x80\x80", 10),                     # truncated
 ])
 def test_bad_varints_raise(data, max_bytes):
-    with pytest.raises(CheckpointError, match="f.index"):
+    with pytest.raises(FileFormatError, match="f.index"):
         read_varint(data, 0, len(data), "f.index", max_bytes)
 
 
@@ -47,5 +47,5 @@ def test_iter_fields_decodes_every_wire_type_and_spans():
     (b"\x09\x01", "truncated fixed64"),
 ])
 def test_malformed_messages_raise(msg, fault):
-    with pytest.raises(CheckpointError, match=fault):
+    with pytest.raises(FileFormatError, match=fault):
         list(iter_fields(msg, 0, len(msg), "f.index"))
