@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from torchslim.checkpoint.protowire import encode_varint, field_bytes, field_fixed32, field_varint
+from torchslim.io.protowire import encode_varint, field_bytes, field_fixed32, field_varint
 from torchslim.datasets.example import (BYTES, FLOAT, INT64, ExampleError, Feature, bytes_feature, decode_example,
                                         encode_example, float_feature, int64_feature)
 from torchslim.io.tfrecord import iter_records

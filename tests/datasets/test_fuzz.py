@@ -29,7 +29,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 import torchslim.datasets.reader as reader_module
 import torchslim.io.tfrecord as tfrecord_module
-from torchslim.checkpoint.crc import masked_crc32c
+from torchslim.io.crc32c import masked_crc32c
 from torchslim.datasets import flowers, imagenet, mnist
 from torchslim.datasets.example import bytes_feature, decode_example, encode_example
 from torchslim.datasets.reader import RecordDataset

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from torchslim.checkpoint.crc import masked_crc32c
+from torchslim.io.crc32c import masked_crc32c
 from torchslim.io.tfrecord import (TFRecordError, TFRecordWriter, count_records, encode_record, index_records,
                                    iter_records, write_records)
 

@@ -20,9 +20,9 @@ from typing import Dict, List, Mapping, Sequence, Union
 
 import numpy as np
 
-from torchslim.checkpoint.errors import CheckpointError
-from torchslim.checkpoint.protowire import (FIXED32, LENGTH, VARINT, encode_varint, field_bytes, iter_fields,
-                                            read_varint, to_int64)
+from torchslim.io.errors import FileFormatError
+from torchslim.io.protowire import (FIXED32, LENGTH, VARINT, encode_varint, field_bytes, iter_fields, read_varint,
+                                    to_int64)
 
 __all__ = ["ExampleError", "Feature", "decode_example", "encode_example", "bytes_feature", "float_feature",
            "int64_feature", "BYTES", "FLOAT", "INT64"]
@@ -53,7 +53,7 @@ class Feature:
 def _fields(buf, start: int, end: int, what: str):
     try:
         yield from iter_fields(buf, start, end, None, what)
-    except CheckpointError as error:
+    except FileFormatError as error:
         raise ExampleError(str(error)) from None
 
 
@@ -78,7 +78,7 @@ def _scalars(buf, span, wire: int, kind: str, out: list) -> None:
             while pos < end:
                 value, pos = read_varint(buf, pos, end)
                 out.append(to_int64(value))
-        except CheckpointError as error:
+        except FileFormatError as error:
             raise ExampleError(f"bad Int64List: {error}") from None
     else:
         raise ExampleError(f"bad Int64List: wire type {wire}")

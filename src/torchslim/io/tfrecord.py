@@ -18,8 +18,9 @@ import os
 import struct
 from typing import BinaryIO, Iterable, Iterator, List, Optional, Tuple
 
-from torchslim.checkpoint.crc import masked_crc32c
-from torchslim.checkpoint.state import atomic_open
+from .atomic import atomic_open
+from .crc32c import masked_crc32c
+from .errors import FileFormatError
 
 __all__ = ["TFRecordError", "iter_records", "read_record_at", "index_records", "count_records",
            "encode_record", "TFRecordWriter", "write_records", "HEADER_BYTES", "FOOTER_BYTES"]
@@ -30,8 +31,10 @@ _LENGTH = struct.Struct("<Q")
 _CRC = struct.Struct("<I")
 
 
-class TFRecordError(ValueError):
+class TFRecordError(FileFormatError):
     """A TFRecord file (or a record in it) is truncated, corrupt or not what its reader expects.
+
+    The message reads ``<file>: record <n> at byte offset <offset>: <what is wrong>``.
 
     Attributes:
       path: the file name.
@@ -41,15 +44,14 @@ class TFRecordError(ValueError):
 
     def __init__(self, path: "str | os.PathLike[str]", offset: Optional[int], message: str,
                  index: Optional[int] = None) -> None:
-        self.path = os.fspath(path)
         self.offset = offset
         self.index = index
-        where = self.path
+        where = []
         if index is not None:
-            where += f": record {index}"
+            where.append(f"record {index}")
         if offset is not None:
-            where += f" at byte offset {offset}"
-        super().__init__(f"{where}: {message}")
+            where.append(f"at byte offset {offset}")
+        super().__init__(path, f"{' '.join(where)}: {message}" if where else message)
 
 
 def _parse_header(path, offset: int, header: bytes, remaining: int, check_crc: bool, index) -> int:
