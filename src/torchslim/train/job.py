@@ -45,6 +45,10 @@ class TrainConfig:
 
     train_dir: str = DEFAULT_TRAIN_DIR
     dataset_dir: Optional[str] = None
+    dataset_name: Optional[str] = None
+    dataset_split_name: str = "train"
+    labels_offset: int = 0
+    use_grayscale: bool = False
     model_name: str = "resnet_v2_digits"
     preprocessing_name: Optional[str] = None
     image_size: Optional[int] = None
@@ -62,6 +66,8 @@ class TrainConfig:
     rmsprop_momentum: float = 0.9
     rmsprop_decay: float = 0.9
     opt_epsilon: float = 1.0
+    adadelta_rho: float = 0.95
+    adagrad_initial_accumulator_value: float = 0.1
     adam_beta1: float = 0.9
     adam_beta2: float = 0.999
     weight_decay: float = 0.0001
@@ -156,6 +162,8 @@ def load_dataset(config: Dict[str, Any], split: str, training: bool = False):
 
     config = _resolved(config)
     size, channels = int(config["image_size"]), int(config["channels"])
+    if config.get("dataset_name"):
+        return _slim_split(config, split, training, size, channels)
     if not config.get("dataset_dir"):
         return data_lib.load_digits(split, image_size=size, channels=channels)
     name = config.get("preprocessing_name") or config["model_name"]
@@ -167,6 +175,29 @@ def load_dataset(config: Dict[str, Any], split: str, training: bool = False):
         return preprocess(image, size, size)
 
     return data_lib.image_folder(config["dataset_dir"], split, seed=0, transform=transform)
+
+
+def _slim_split(config: Dict[str, Any], split: str, training: bool, size: int, channels: int):
+    """A TFRecord split of one of Slim's data sets (``--dataset_name``), as the Slim scripts read it.
+
+    ``split`` ``train`` is ``--dataset_split_name``; ``validation`` is ``eval_split_name`` when the
+    configuration has one, else the data set's held-out split (``validation`` or ``test``).
+    """
+    from torchslim.datasets import classification
+
+    if not config.get("dataset_dir"):
+        raise ValueError(f"--dataset_name {config['dataset_name']} needs --dataset_dir (the folder of its TFRecord "
+                         "files, as download_and_convert_data.py or 'torchslim convert-data' writes them)")
+    name = config["dataset_name"]
+    if split == "train":
+        split_name = config.get("dataset_split_name") or "train"
+    else:
+        split_name = config.get("eval_split_name") or classification.held_out_split_name(
+            name, config.get("dataset_split_name") or "train")
+    return classification.load_split(name, split_name, config["dataset_dir"],
+                                     config.get("preprocessing_name") or config["model_name"], size, training,
+                                     channels, int(config.get("labels_offset") or 0),
+                                     bool(config.get("use_grayscale")))
 
 
 def build_model(config: Dict[str, Any], dataset, device: Any = "cpu") -> torch.nn.Module:
@@ -479,7 +510,9 @@ def _train_and_evaluate(config, settings, model, train_set, eval_set, rank, worl
     optimizer = optim.configure_optimizer(
         config.optimizer, [v.tensor for v in trained], config.learning_rate, momentum=config.momentum,
         rmsprop_momentum=config.rmsprop_momentum, rmsprop_decay=config.rmsprop_decay,
-        opt_epsilon=config.opt_epsilon, adam_beta1=config.adam_beta1, adam_beta2=config.adam_beta2)
+        opt_epsilon=config.opt_epsilon, adam_beta1=config.adam_beta1, adam_beta2=config.adam_beta2,
+        adadelta_rho=config.adadelta_rho,
+        adagrad_initial_accumulator_value=config.adagrad_initial_accumulator_value)
     net = model
     if world > 1:
         net = torch.nn.parallel.DistributedDataParallel(
