@@ -50,8 +50,8 @@ def _optional_float(text: str) -> Optional[float]:
 
 def _common_flags(parser: argparse.ArgumentParser) -> None:
     _flag(parser, "dataset_dir", default=None, metavar="DIR",
-          help="image folder data set: DIR/<class>/<images> (or DIR/train/... and DIR/validation/...); "
-               "PPM/PGM/.npy natively, PNG/JPEG with Pillow (pip install 'torchslim[images]'). "
+          help="image folder data set: DIR/<class>/<images> (or DIR/train/... and DIR/validation/...), "
+               "PNG/JPEG/PPM/PGM/.npy; with --dataset_name, the folder of that Slim data set's TFRecord files. "
                "Default: the embedded digits data set")
     _flag(parser, "device", choices=("cpu", "cuda"), default=None,
           help="where to run (default: cuda when available, else cpu)")
