@@ -56,8 +56,10 @@ class Dataset:
         files: List[str] = []
         for source in sources:
             source = os.fspath(source)
-            matches = sorted(glob.glob(source)) if glob.has_magic(source) else [source] * os.path.isfile(source)
-            files.extend(matches)
+            if glob.has_magic(source):
+                files.extend(sorted(glob.glob(source)))
+            elif os.path.isfile(source):
+                files.append(source)
         if not files:
             raise FileNotFoundError(f"no TFRecord files match {self.data_sources!r}"
                                     f"{' (data set ' + self.name + ')' if self.name else ''}")

@@ -139,13 +139,17 @@ def decode_image_bytes(data: bytes, channels: int = 3) -> np.ndarray:
 
     ``channels`` 3: grey images are repeated, alpha is dropped; 1: converted to grey (Pillow's
     ITU-R 601-2 weights); 0: the image's own channel count (grey 1, RGB 3, RGBA 4).
-    GIF gives its first frame.
+    GIF gives its first frame. An image of more than ``PIL.Image.MAX_IMAGE_PIXELS`` pixels (Pillow's
+    decompression-bomb limit, 89 million) is refused, so a corrupt header cannot ask for gigabytes.
 
     Raises:
       DecodeError: if the bytes are not a decodable image.
     """
     try:
         with PILImage.open(io.BytesIO(data), formats=_PILLOW_FORMATS) as image:
+            width, height = image.size
+            if PILImage.MAX_IMAGE_PIXELS and width * height > PILImage.MAX_IMAGE_PIXELS:
+                raise ValueError(f"{width}x{height} pixels exceed PIL.Image.MAX_IMAGE_PIXELS")
             image.load()
             mode = {1: "L", 3: "RGB", 4: "RGBA"}.get(channels)
             if mode is None:
