@@ -8,5 +8,6 @@ Modules mirror ``research/slim/datasets``::
     tfexample_decoder            feature specs, Image / Tensor / BoundingBox handlers
     example                      the tf.train.Example protobuf
     reader                       RecordDataset (map-style), ShardedRecords (workers x ranks)
-    convert                      image folder -> Slim's TFRecord shards + labels.txt
+    convert                      image folder -> Slim's TFRecord shards + labels.txt (torchslim convert-data)
+    classification               a split as the train / eval loops read it: (preprocessed image, label)
 """
