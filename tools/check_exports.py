@@ -104,7 +104,7 @@ def format_row(row: dict) -> str:
 
 
 def main(argv=None) -> int:
-    from torchslim.train import models
+    from torchslim.nets import nets_factory
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("nets", nargs="*", help="nets to check (default: all)")
@@ -114,7 +114,7 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     if args.threads:
         torch.set_num_threads(args.threads)
-    nets = args.nets or models.list_models()
+    nets = args.nets or nets_factory.list_networks()
     rows = []
     with tempfile.TemporaryDirectory() as directory:
         for name in nets:

@@ -1,8 +1,10 @@
-"""The ``torchslim`` command: ``train | eval | benchmark | summary | inspect | convert | export | classify``.
+"""The ``torchslim`` command: ``train | eval | benchmark | summary | inspect | convert | convert-data |
+export | classify``.
 
 Each command lives with the code it drives; this module only dispatches. A command's module is
 imported when that command runs, so ``torchslim inspect`` does not pay for the training stack.
-Every command module provides ``add_<name>_parser(subparsers)`` and ``run_<name>(args) -> int``.
+Every command module provides ``add_<name>_parser(subparsers)`` and ``run_<name>(args) -> int``
+(``-`` in a command's name is ``_`` in those function names).
 """
 
 from __future__ import annotations
@@ -22,11 +24,17 @@ COMMANDS: Dict[str, Tuple[str, str]] = {
     "convert": ("torchslim.checkpoint.cli", "convert checkpoints between TF and safetensors"),
     "export": ("torchslim.export.cli", "write a net with its weights as an ONNX or torch.export (.pt2) file"),
     "classify": ("torchslim.export.cli", "top-5 classes of images with a Slim net and checkpoint"),
+    "convert-data": ("torchslim.datasets.convert", "write an image folder as Slim's TFRecord shards + labels.txt"),
 }
 
 
+def _identifier(command: str) -> str:
+    """The command's name as it appears in its module's function names."""
+    return command.replace("-", "_")
+
+
 def _top_parser() -> argparse.ArgumentParser:
-    lines = "\n".join(f"  {name:<10} {help_}" for name, (_, help_) in COMMANDS.items())
+    lines = "\n".join(f"  {name:<13} {help_}" for name, (_, help_) in COMMANDS.items())
     return argparse.ArgumentParser(
         prog="torchslim",
         description="TF-Slim's scripts on PyTorch.",
@@ -40,7 +48,7 @@ def build_parser(command: str) -> argparse.ArgumentParser:
     parser = _top_parser()
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     module = importlib.import_module(COMMANDS[command][0])
-    getattr(module, f"add_{command}_parser")(subparsers)
+    getattr(module, f"add_{_identifier(command)}_parser")(subparsers)
     return parser
 
 
@@ -58,7 +66,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     command = argv[0]
     args = build_parser(command).parse_args(argv)
     module = importlib.import_module(COMMANDS[command][0])
-    return int(getattr(module, f"run_{command}")(args) or 0)
+    return int(getattr(module, f"run_{_identifier(command)}")(args) or 0)
 
 
 if __name__ == "__main__":

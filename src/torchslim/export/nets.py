@@ -1,8 +1,7 @@
 """A Slim net by name, with a checkpoint's weights, ready to export or classify with.
 
-The one place ``torchslim export`` and ``torchslim classify`` build nets: every name the training
-job accepts (``torchslim.train.models.list_models()``: the ``nets_factory`` nets and the small
-ResNets) under the net's own arg scope, as TF-Slim's ``export_inference_graph.py`` builds them.
+The one place ``torchslim export`` and ``torchslim classify`` build nets: every name of
+:mod:`torchslim.nets.nets_factory` (the zoo and the small ResNets) under the net's own arg scope, as TF-Slim's ``export_inference_graph.py`` builds them.
 """
 
 from __future__ import annotations
@@ -10,9 +9,10 @@ from __future__ import annotations
 import os
 from typing import Optional
 
-import torch
+
 
 from torchslim.model import Model
+from torchslim.nets import nets_factory
 
 __all__ = ["build_net", "default_image_size", "logits_classes"]
 
@@ -21,11 +21,9 @@ def default_image_size(model_name: str) -> int:
     """The net's default input size (``network_fn.default_image_size``; 224 when it has none).
 
     Raises:
-      ValueError: for an unknown name, listing the known ones.
+      ValueError: ``'Name of network unknown <name>'``.
     """
-    from torchslim.train import models
-
-    return models.default_image_size(model_name)
+    return nets_factory.default_image_size(model_name)
 
 
 def logits_classes(num_classes: int, labels_offset: int) -> int:
@@ -64,12 +62,10 @@ def build_net(model_name: str, num_classes: int = 1001, labels_offset: int = 0,
       torchslim.checkpoint.RestoreError / CheckpointError: when the checkpoint does not fit the
         net or cannot be read (the message names the variables or the file).
     """
-    from torchslim.train import models
-
     size = image_size or default_image_size(model_name)
-    model = models.create_model(model_name, num_classes=logits_classes(num_classes, labels_offset))
+    model = nets_factory.build_model(model_name, num_classes=logits_classes(num_classes, labels_offset),
+                                     image_size=size, channels=channels)
     model.eval()
-    model.build(torch.zeros(1, size, size, channels))
     if checkpoint_path:
         from torchslim.checkpoint import assign_from_checkpoint
 

@@ -13,6 +13,8 @@ import os
 import sys
 from typing import Any, Optional
 
+from torchslim.train import slim_flags
+
 __all__ = ["add_train_parser", "run_train", "add_eval_parser", "run_eval"]
 
 _TRAIN_EPILOG = """\
@@ -48,8 +50,8 @@ def _optional_float(text: str) -> Optional[float]:
 
 def _common_flags(parser: argparse.ArgumentParser) -> None:
     _flag(parser, "dataset_dir", default=None, metavar="DIR",
-          help="image folder data set: DIR/<class>/<images> (or DIR/train/... and DIR/validation/...); "
-               "PPM/PGM/.npy natively, PNG/JPEG through Pillow. "
+          help="image folder data set: DIR/<class>/<images> (or DIR/train/... and DIR/validation/...), "
+               "PNG/JPEG/PPM/PGM/.npy; with --dataset_name, the folder of that Slim data set's TFRecord files. "
                "Default: the embedded digits data set")
     _flag(parser, "device", choices=("cpu", "cuda"), default=None,
           help="where to run (default: cuda when available, else cpu)")
@@ -129,6 +131,9 @@ def add_train_parser(subparsers) -> argparse.ArgumentParser:
     _flag(opt, "rmsprop_momentum", type=float, default=d.rmsprop_momentum, help="RMSProp momentum (0.9)")
     _flag(opt, "rmsprop_decay", type=float, default=d.rmsprop_decay, help="RMSProp decay (0.9)")
     _flag(opt, "opt_epsilon", type=float, default=d.opt_epsilon, help="epsilon of rmsprop/adam/adadelta (1.0)")
+    _flag(opt, "adadelta_rho", type=float, default=d.adadelta_rho, help="Adadelta's rho (0.95)")
+    _flag(opt, "adagrad_initial_accumulator_value", type=float, default=d.adagrad_initial_accumulator_value,
+          help="Adagrad's initial accumulator value (0.1)")
     _flag(opt, "adam_beta1", type=float, default=d.adam_beta1, help="Adam beta1 (0.9)")
     _flag(opt, "adam_beta2", type=float, default=d.adam_beta2, help="Adam beta2 (0.999)")
     _flag(opt, "label_smoothing", type=float, default=d.label_smoothing, help="label smoothing (0)")
@@ -145,6 +150,8 @@ def add_train_parser(subparsers) -> argparse.ArgumentParser:
           help="comma-separated scopes to train (default: all trainable variables)")
     _flag(tune, "ignore_missing_vars", action="store_true",
           help="skip variables missing from --checkpoint_path instead of failing")
+    slim_flags.add_dataset_flags(parser, training=True)
+    slim_flags.add_stop_flags(parser, slim_flags.TRAIN_STOPS)
     return parser
 
 
@@ -154,9 +161,9 @@ def run_train(args: argparse.Namespace) -> int:
     from torchslim.train import job
     from torchslim.train.learning import NonFiniteLossError
 
-    config = job.TrainConfig.from_namespace(args)
     try:
-        job.run(config)
+        slim_flags.check_stop_flags(args, slim_flags.TRAIN_STOPS)
+        job.run(job.TrainConfig.from_namespace(args))
     except NonFiniteLossError as exc:
         print(f"torchslim train: error: {exc}; lower --learning_rate or clip the gradients with "
               "--clip_gradient_norm (the run directory keeps its last checkpoint)", file=sys.stderr)
@@ -190,7 +197,11 @@ def add_eval_parser(subparsers) -> argparse.ArgumentParser:
     _flag(parser, "image_size", type=int, default=None, help="input size (with --model_name)")
     _flag(parser, "channels", type=int, choices=(1, 3), default=None,
           help="image channels (with --model_name; default: 1 for the digits, 3 for image folders)")
+    _flag(parser, "preprocessing_name", default=None,
+          help="preprocessing (default: the run's, else by --model_name as Slim's preprocessing_factory)")
     _common_flags(parser)
+    slim_flags.add_dataset_flags(parser, training=False)
+    slim_flags.add_stop_flags(parser, slim_flags.EVAL_STOPS)
     return parser
 
 
@@ -201,11 +212,16 @@ def _eval_config(args: argparse.Namespace, directory: str) -> Optional[dict]:
         config = run_config.read_run_config(directory)
         if args.model_name:
             config["model_name"] = args.model_name
-        return config
-    if not args.model_name:
+    elif not args.model_name:
         return None
-    return dict(vars(job.TrainConfig()), model_name=args.model_name, num_classes=args.num_classes,
-                image_size=args.image_size, channels=args.channels, dataset_dir=args.dataset_dir)
+    else:
+        config = dict(vars(job.TrainConfig()), model_name=args.model_name, num_classes=args.num_classes,
+                      image_size=args.image_size, channels=args.channels, dataset_dir=args.dataset_dir)
+    overrides = {"dataset_name": args.dataset_name, "eval_split_name": args.dataset_split_name,
+                 "preprocessing_name": args.preprocessing_name, "image_size": args.image_size,
+                 "labels_offset": args.labels_offset or None, "use_grayscale": args.use_grayscale or None}
+    config.update({k: v for k, v in overrides.items() if v is not None})
+    return config
 
 
 def run_eval(args: argparse.Namespace) -> int:
@@ -215,6 +231,7 @@ def run_eval(args: argparse.Namespace) -> int:
 
     path = args.checkpoint_path or job.DEFAULT_TRAIN_DIR
     try:
+        slim_flags.check_stop_flags(args, slim_flags.EVAL_STOPS)
         job.configure_threads(args.num_threads)
         prefix = run_dir.resolve_checkpoint_path(path)
         directory = os.path.dirname(prefix) or "."
@@ -224,13 +241,16 @@ def run_eval(args: argparse.Namespace) -> int:
                                     "--image_size, --channels) to say which net the checkpoint holds")
         device = args.device or ("cuda" if __import__("torch").cuda.is_available() else "cpu")
         metrics = evaluation.evaluate_checkpoint(prefix, config, args.batch_size, device, args.precision,
-                                                 args.num_workers, args.dataset_dir, args.split)
+                                                 args.num_workers, args.dataset_dir, args.split,
+                                                 max_num_batches=args.max_num_batches)
     except (ValueError, FileNotFoundError, ImportError, CheckpointError) as exc:
         print(f"torchslim eval: error: {exc}", file=sys.stderr)
         return 1
     step = "" if metrics.global_step is None else f" (global step {metrics.global_step})"
     print(f"checkpoint: {prefix}{step}")
     print(f"{args.split} accuracy: {metrics.summary()}")
+    print(f"eval/Accuracy[{metrics.top1:.6g}]")
+    print(f"eval/Recall_5[{metrics.top5:.6g}]")
     _print_per_class(metrics)
     out = _metrics_path(args.eval_dir, directory)
     if out is None:

@@ -59,7 +59,8 @@ class Metrics:
                 f"top-5 {100 * self.top5:.2f}%")
 
     def to_dict(self) -> Dict[str, Any]:
-        return asdict(self)
+        """The fields, plus ``Accuracy`` and ``Recall_5`` (``eval_image_classifier``'s metric names)."""
+        return dict(asdict(self), Accuracy=self.top1, Recall_5=self.top5)
 
 
 def accumulate(logits: torch.Tensor, labels: torch.Tensor, num_classes: int, state: Optional[dict] = None) -> dict:
@@ -91,7 +92,7 @@ def _finish(state: dict, class_names: List[str]) -> Metrics:
 
 @torch.no_grad()
 def evaluate(model: torch.nn.Module, dataset, batch_size: int = 200, device: Any = "cpu",
-             precision: str = "fp32", num_workers: int = 0) -> Metrics:
+             precision: str = "fp32", num_workers: int = 0, max_num_batches: Optional[int] = None) -> Metrics:
     """Evaluates a classifier over ``dataset`` (in eval mode; the model's mode is restored after).
 
     Args:
@@ -101,6 +102,7 @@ def evaluate(model: torch.nn.Module, dataset, batch_size: int = 200, device: Any
       device: where to run.
       precision: ``fp32``, ``bf16`` or ``fp16`` (autocast).
       num_workers: DataLoader workers for file data sets.
+      max_num_batches: evaluate at most this many batches (None: all).
 
     Returns:
       :class:`Metrics`.
@@ -109,7 +111,7 @@ def evaluate(model: torch.nn.Module, dataset, batch_size: int = 200, device: Any
     model.eval()
     state = None
     try:
-        for images, labels in _eval_batches(dataset, batch_size, num_workers):
+        for images, labels in _eval_batches(dataset, batch_size, num_workers, max_num_batches):
             with autocast(device, precision):
                 outputs = model(images.to(device))
             logits = outputs[0] if isinstance(outputs, (tuple, list)) else outputs
@@ -121,9 +123,9 @@ def evaluate(model: torch.nn.Module, dataset, batch_size: int = 200, device: Any
     return _finish(state, getattr(dataset, "class_names", []))
 
 
-def _eval_batches(dataset, batch_size: int, num_workers: int):
+def _eval_batches(dataset, batch_size: int, num_workers: int, max_num_batches: Optional[int] = None):
     order = torch.arange(len(dataset))
-    batches = [order[i:i + batch_size] for i in range(0, len(order), batch_size)]
+    batches = [order[i:i + batch_size] for i in range(0, len(order), batch_size)][:max_num_batches]
     if num_workers and isinstance(dataset, torch.utils.data.Dataset):
         yield from torch.utils.data.DataLoader(dataset, batch_sampler=[b.tolist() for b in batches],
                                                num_workers=num_workers)
@@ -140,7 +142,8 @@ def write_metrics(metrics: Metrics, path: str) -> None:
 
 def evaluate_checkpoint(checkpoint_path: str, config: Optional[dict] = None, batch_size: int = 200,
                         device: Any = "cpu", precision: str = "fp32", num_workers: int = 0,
-                        dataset_dir: Optional[str] = None, split: str = "validation") -> Metrics:
+                        dataset_dir: Optional[str] = None, split: str = "validation",
+                        max_num_batches: Optional[int] = None) -> Metrics:
     """Restores a checkpoint into its run's model and evaluates it on the held-out split.
 
     Args:
@@ -149,6 +152,7 @@ def evaluate_checkpoint(checkpoint_path: str, config: Optional[dict] = None, bat
       batch_size, device, precision, num_workers: as :func:`evaluate`.
       dataset_dir: overrides the run's data set (None: the run's; the embedded digits by default).
       split: ``validation`` (held out) or ``train``.
+      max_num_batches: evaluate at most this many batches (None: all).
 
     Returns:
       :class:`Metrics` with ``checkpoint`` and ``global_step`` set.
@@ -164,6 +168,6 @@ def evaluate_checkpoint(checkpoint_path: str, config: Optional[dict] = None, bat
     dataset = run_config.load_dataset(config, split)
     model = run_config.model_from_config(config, dataset, device)
     run_dir.restore_model(model, prefix)
-    metrics = evaluate(model, dataset, batch_size, device, precision, num_workers)
+    metrics = evaluate(model, dataset, batch_size, device, precision, num_workers, max_num_batches)
     metrics.checkpoint, metrics.global_step = prefix, run_dir.step_from_prefix(prefix)
     return metrics

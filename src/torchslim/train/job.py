@@ -41,6 +41,10 @@ class TrainConfig:
 
     train_dir: str = DEFAULT_TRAIN_DIR
     dataset_dir: Optional[str] = None
+    dataset_name: Optional[str] = None
+    dataset_split_name: str = "train"
+    labels_offset: int = 0
+    use_grayscale: bool = False
     model_name: str = "resnet_v2_digits"
     preprocessing_name: Optional[str] = None
     image_size: Optional[int] = None
@@ -60,6 +64,8 @@ class TrainConfig:
     rmsprop_momentum: float = 0.9
     rmsprop_decay: float = 0.9
     opt_epsilon: float = 1.0
+    adadelta_rho: float = 0.95
+    adagrad_initial_accumulator_value: float = 0.1
     adam_beta1: float = 0.9
     adam_beta2: float = 0.999
     # the loss and the gradients
@@ -369,7 +375,9 @@ def _train_and_evaluate(config, settings, model, train_set, eval_set, context, s
     optimizer = optim.configure_optimizer(
         config.optimizer, [v.tensor for v in trained], config.learning_rate, momentum=config.momentum,
         rmsprop_momentum=config.rmsprop_momentum, rmsprop_decay=config.rmsprop_decay,
-        opt_epsilon=config.opt_epsilon, adam_beta1=config.adam_beta1, adam_beta2=config.adam_beta2)
+        opt_epsilon=config.opt_epsilon, adam_beta1=config.adam_beta1, adam_beta2=config.adam_beta2,
+        adadelta_rho=config.adadelta_rho,
+        adagrad_initial_accumulator_value=config.adagrad_initial_accumulator_value)
     net = model
     if world > 1:
         net = torch.nn.parallel.DistributedDataParallel(

@@ -89,10 +89,15 @@ def load_dataset(config: Dict[str, Any], split: str, training: bool = False):
       training: preprocess with the training (random) path of the net's preprocessing.
 
     Returns:
-      An ``ArrayDataset`` or ``ImageFolderDataset``.
+      An ``ArrayDataset``, ``ImageFolderDataset`` or (with ``dataset_name``) a Slim TFRecord split.
+
+    Raises:
+      ValueError: ``dataset_name`` without ``dataset_dir``.
     """
     config = resolve(config)
     size, channels = int(config["image_size"]), int(config["channels"])
+    if config.get("dataset_name"):
+        return _slim_split(config, split, training, size, channels)
     if not config.get("dataset_dir"):
         return data_lib.load_digits(split, image_size=size, channels=channels)
     name = config.get("preprocessing_name") or config["model_name"]
@@ -104,6 +109,29 @@ def load_dataset(config: Dict[str, Any], split: str, training: bool = False):
         return preprocess(image, size, size)
 
     return data_lib.image_folder(config["dataset_dir"], split, seed=0, transform=transform)
+
+
+def _slim_split(config: Dict[str, Any], split: str, training: bool, size: int, channels: int):
+    """A TFRecord split of one of Slim's data sets (``--dataset_name``), as the Slim scripts read it.
+
+    ``split`` ``train`` is ``--dataset_split_name``; ``validation`` is ``eval_split_name`` when the
+    configuration has one, else the data set's held-out split (``validation`` or ``test``).
+    """
+    from torchslim.datasets import classification
+
+    if not config.get("dataset_dir"):
+        raise ValueError(f"--dataset_name {config['dataset_name']} needs --dataset_dir (the folder of its TFRecord "
+                         "files, as download_and_convert_data.py or 'torchslim convert-data' writes them)")
+    name = config["dataset_name"]
+    if split == "train":
+        split_name = config.get("dataset_split_name") or "train"
+    else:
+        split_name = config.get("eval_split_name") or classification.held_out_split_name(
+            name, config.get("dataset_split_name") or "train")
+    return classification.load_split(name, split_name, config["dataset_dir"],
+                                     config.get("preprocessing_name") or config["model_name"], size, training,
+                                     channels, int(config.get("labels_offset") or 0),
+                                     bool(config.get("use_grayscale")))
 
 
 def model_from_config(config: Dict[str, Any], dataset, device: Any = "cpu") -> torch.nn.Module:
