@@ -9,8 +9,6 @@ from __future__ import annotations
 import os
 from typing import Optional
 
-
-
 from torchslim.model import Model
 from torchslim.nets import nets_factory
 
