@@ -10,8 +10,8 @@ compiled mode, in float32 or under ``bfloat16`` / ``float16`` autocast, on CPU o
     torchslim benchmark resnet_v2_50 --precision bf16 --compile
     torchslim benchmark resnet_v2_50 --mode forward-backward --batch-size 16 --json
 
-Modes: ``forward`` is inference (``model.eval()``, ``torch.inference_mode()``: batch norm folded
-into the convolutions); ``forward-backward`` is a training-mode forward (batch statistics, moving
+Modes: ``forward`` is inference (``model.eval()``, ``torch.inference_mode()``: batch norm
+with its moving statistics); ``forward-backward`` is a training-mode forward (batch statistics, moving
 averages updated), the loss ``0.5 * mean(logits ** 2)`` and its gradients to every parameter (the
 seed's ``tf.gradients(l2_loss, parameters)``), without an optimizer step.
 
