@@ -15,7 +15,8 @@ import inspect
 import pytest
 
 import torchslim as slim
-from torchslim.nets import inception_resnet_v1, inception_resnet_v2, nets_factory, resnet_utils, resnet_v1, resnet_v2
+from torchslim.nets import (alexnet, cifarnet, inception_resnet_v1, inception_resnet_v2, inception_v1, lenet,
+                            nets_factory, overfeat, resnet_utils, resnet_v1, resnet_v2, vgg)
 
 _V1_HEAD = "inputs, num_classes=None, is_training=True, global_pool=True, output_stride=None, "
 _V1_TAIL = "min_base_depth=8, depth_multiplier=1, reuse=None, scope='{}')"
@@ -135,6 +136,12 @@ TF_SLIM_FACTORY = {
     "inception_resnet_v2": (inception_resnet_v2.inception_resnet_v2, inception_resnet_v2.inception_resnet_v2_arg_scope),
     **{f"resnet_{v}_{d}": (getattr(m, f"resnet_{v}_{d}"), resnet_utils.resnet_arg_scope)
        for v, m in (("v1", resnet_v1), ("v2", resnet_v2)) for d in (50, 101, 152, 200)},
+    "lenet": (lenet.lenet, lenet.lenet_arg_scope),
+    "cifarnet": (cifarnet.cifarnet, cifarnet.cifarnet_arg_scope),
+    "alexnet_v2": (alexnet.alexnet_v2, alexnet.alexnet_v2_arg_scope),
+    "overfeat": (overfeat.overfeat, overfeat.overfeat_arg_scope),
+    **{name: (getattr(vgg, name), vgg.vgg_arg_scope) for name in ("vgg_a", "vgg_16", "vgg_19")},
+    "inception_v1": (inception_v1.inception_v1, inception_v1.inception_v1_arg_scope),
 }
 
 
