@@ -15,7 +15,8 @@ import inspect
 import pytest
 
 import torchslim as slim
-from torchslim.nets import inception_resnet_v1, inception_resnet_v2, nets_factory, resnet_utils, resnet_v1, resnet_v2
+from torchslim.nets import (alexnet, cifarnet, inception_resnet_v1, inception_resnet_v2, inception_v1, lenet,
+                            nets_factory, overfeat, resnet_utils, resnet_v1, resnet_v2, vgg)
 from torchslim.nets import inception_v2, inception_v3, inception_v4
 
 _V1_HEAD = "inputs, num_classes=None, is_training=True, global_pool=True, output_stride=None, "
@@ -157,13 +158,15 @@ TF_SLIM_FACTORY = {
     "inception_resnet_v2": (inception_resnet_v2.inception_resnet_v2, inception_resnet_v2.inception_resnet_v2_arg_scope),
     **{f"resnet_{v}_{d}": (getattr(m, f"resnet_{v}_{d}"), resnet_utils.resnet_arg_scope)
        for v, m in (("v1", resnet_v1), ("v2", resnet_v2)) for d in (50, 101, 152, 200)},
+    "lenet": (lenet.lenet, lenet.lenet_arg_scope),
+    "cifarnet": (cifarnet.cifarnet, cifarnet.cifarnet_arg_scope),
+    "alexnet_v2": (alexnet.alexnet_v2, alexnet.alexnet_v2_arg_scope),
+    "overfeat": (overfeat.overfeat, overfeat.overfeat_arg_scope),
+    **{name: (getattr(vgg, name), vgg.vgg_arg_scope) for name in ("vgg_a", "vgg_16", "vgg_19")},
+    "inception_v1": (inception_v1.inception_v1, inception_v1.inception_v1_arg_scope),
 }
 TF_SLIM_FACTORY.update({f"inception_{v}": (getattr(m, f"inception_{v}"), getattr(m, f"inception_{v}_arg_scope"))
                         for v, m in (("v2", inception_v2), ("v3", inception_v3), ("v4", inception_v4))})
-# The zoo's first part (lenet ... inception_v1), by the same rule: the factory's function and arg scope.
-TF_SLIM_FACTORY.update({name: (nets_factory.networks_map[name], nets_factory.arg_scopes_map[name])
-                        for name in ("lenet", "cifarnet", "alexnet_v2", "overfeat", "vgg_a", "vgg_16", "vgg_19",
-                                     "inception_v1") if name in nets_factory.networks_map})
 
 
 def test_nets_factory_has_tf_slims_names():
