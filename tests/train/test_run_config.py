@@ -9,8 +9,8 @@ from torchslim.train import data, run_config
 
 
 def test_unknown_model_name_lists_the_choices():
-    with pytest.raises(ValueError, match="--model_name: unknown net 'vgg_16'; choose from .*resnet_v2_small"):
-        run_config.resolve({"model_name": "vgg_16"})
+    with pytest.raises(ValueError, match="--model_name: unknown net 'no_such_net'; choose from .*resnet_v2_small"):
+        run_config.resolve({"model_name": "no_such_net"})
 
 
 def test_resolve_fills_in_the_nets_size_and_the_data_sets_channels():

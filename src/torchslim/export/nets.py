@@ -19,9 +19,9 @@ def default_image_size(model_name: str) -> int:
     """The net's default input size (``network_fn.default_image_size``; 224 when it has none).
 
     Raises:
-      ValueError: ``'Name of network unknown <name>'``.
+      ValueError: ``'--model_name: unknown net <name>; choose from ...'``.
     """
-    return nets_factory.default_image_size(model_name)
+    return nets_factory.default_image_size(nets_factory.check_flag(model_name))
 
 
 def logits_classes(num_classes: int, labels_offset: int) -> int:

@@ -43,7 +43,7 @@ from torchslim.arg_scope import arg_scope
 from torchslim.model import Model
 
 __all__ = ["networks_map", "arg_scopes_map", "get_network_fn", "create", "build_model", "list_networks",
-           "default_image_size"]
+           "default_image_size", "check_flag"]
 
 _PACKAGE = "torchslim.nets"
 
@@ -159,6 +159,24 @@ def _lookup(name: str) -> Tuple[Callable, Callable]:
     if name not in networks_map:
         raise ValueError("Name of network unknown %s" % name)
     return networks_map[name], arg_scopes_map[name]
+
+
+def check_flag(name: str, flag: str = "--model_name") -> str:
+    """``name`` when it is a network name; else the command-line error that lists the choices.
+
+    Args:
+      name: the value given for ``flag``.
+      flag: the command-line flag, for the message.
+
+    Returns:
+      ``name``.
+
+    Raises:
+      ValueError: ``'<flag>: unknown net <name>; choose from ...'``.
+    """
+    if name not in networks_map:
+        raise ValueError(f"{flag}: unknown net {name!r}; choose from {', '.join(list_networks())}")
+    return name
 
 
 def default_image_size(name: str) -> int:

@@ -70,9 +70,7 @@ def resolve(config: Dict[str, Any]) -> Dict[str, Any]:
       ValueError: ``--model_name: unknown net ...`` naming the choices.
     """
     out = dict(config)
-    name = out["model_name"]
-    if name not in nets_factory.networks_map:
-        raise ValueError(f"--model_name: unknown net {name!r}; choose from {', '.join(nets_factory.list_networks())}")
+    name = nets_factory.check_flag(out["model_name"])
     if not out.get("image_size"):
         out["image_size"] = nets_factory.default_image_size(name)
     if not out.get("channels"):
