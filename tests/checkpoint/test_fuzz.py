@@ -17,10 +17,8 @@ flushes a truncated file when it is closed).
 
 from __future__ import annotations
 
-import contextlib
 import os
 import shutil
-import signal
 import tempfile
 import tracemalloc
 from pathlib import Path
@@ -28,6 +26,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
+from time_limits import time_limit
 
 from torchslim.checkpoint import CheckpointError, load
 from torchslim.checkpoint.messages import decode_saved_tensor_slices
@@ -100,19 +99,6 @@ def mutate(data: bytes, ops, lo: int = 0, hi: int | None = None) -> bytes:
         elif op[0] == "delete":
             del out[pos:pos + op[2]]
     return bytes(out)
-
-
-@contextlib.contextmanager
-def time_limit(seconds: float):
-    def fail(*_):
-        raise TimeoutError(f"reader hung for more than {seconds} s")
-    old = signal.signal(signal.SIGALRM, fail)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, old)
 
 
 def check_read(path: Path, files: list[Path], original: dict, exact: bool, measure: bool = False) -> None:

@@ -15,10 +15,8 @@ protobuf and image decoders.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import shutil
-import signal
 import tempfile
 import struct
 from pathlib import Path
@@ -26,6 +24,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
+from time_limits import time_limit
 
 import torchslim.datasets.reader as reader_module
 import torchslim.io.tfrecord as tfrecord_module
@@ -89,19 +88,6 @@ class _GuardedFile:
 def guarded_reads(monkeypatch):
     monkeypatch.setattr(tfrecord_module, "open", _GuardedFile, raising=False)
     monkeypatch.setattr(reader_module, "open", _GuardedFile, raising=False)
-
-
-@contextlib.contextmanager
-def time_limit(seconds: float):
-    def fail(*_):
-        raise TimeoutError(f"reader hung for more than {seconds} s")
-    old = signal.signal(signal.SIGALRM, fail)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, old)
 
 
 def read_all(path: Path, decoder):
