@@ -69,6 +69,22 @@ CASES: List[ZooCase] = [
             arg_scope_module="inception_utils", arg_scope_fn="inception_arg_scope", checkpoint=False,
             notes="150 px (3x3 head pool), no AuxLogits: its 1x1 batch norms see one value per image, "
                   "too few for calibrated statistics; weights redrawn"),
+    ZooCase("mobilenet_v2_small", "mobilenet.mobilenet_v2", "mobilenet", {"num_classes": 10}, [2, 96, 96, 3],
+            arg_scope_fn="training_scope", arg_scope_kwargs=EVAL, checkpoint=False, sample=1024,
+            notes="MobileNet v2 1.0 at 96 px; weights redrawn"),
+    ZooCase("mobilenet_v2_dm05_os16_explicit", "mobilenet.mobilenet_v2", "mobilenet_base",
+            {"depth_multiplier": 0.5, "output_stride": 16, "use_explicit_padding": True}, [2, 80, 80, 3],
+            arg_scope_fn="training_scope", arg_scope_kwargs=EVAL, checkpoint=False, sample=1024,
+            notes="base only, depth_multiplier 0.5, output_stride 16 (atrous), explicit padding; weights redrawn"),
+    ZooCase("mobilenet_v3_large_small", "mobilenet.mobilenet_v3", "large", {"num_classes": 10}, [2, 96, 96, 3],
+            arg_scope_fn="training_scope", arg_scope_kwargs=EVAL, checkpoint=False, sample=1024,
+            notes="MobileNet v3 large at 96 px (squeeze-excite, hard-swish); weights redrawn"),
+    ZooCase("mobilenet_v3_small_96", "mobilenet.mobilenet_v3", "small", {"num_classes": 10}, [2, 96, 96, 3],
+            arg_scope_fn="training_scope", arg_scope_kwargs=EVAL, checkpoint=False, sample=1024,
+            notes="MobileNet v3 small at 96 px (squeeze-excite, hard-swish); weights redrawn"),
+    ZooCase("mobilenet_edgetpu_small", "mobilenet.mobilenet_v3", "edge_tpu", {"num_classes": 10}, [2, 96, 96, 3],
+            arg_scope_fn="training_scope", arg_scope_kwargs=EVAL, checkpoint=False, sample=1024,
+            notes="MobileNet EdgeTPU at 96 px (fused expansions); weights redrawn"),
 ]
 
 CASES_BY_NAME: Dict[str, ZooCase] = {case.name: case for case in CASES}

@@ -16,6 +16,7 @@ from torchslim.ops.lrn import local_response_normalization, lrn
 
 __all__ = ["relu", "relu6", "elu", "selu", "sigmoid", "tanh", "softplus", "softsign", "leaky_relu",
            "swish", "softmax", "l2_normalize", "moments", "lrn", "local_response_normalization"]
+__all__ += ["hard_sigmoid", "hard_swish"]
 
 relu = torch.relu
 sigmoid = torch.sigmoid
@@ -53,3 +54,27 @@ def l2_normalize(x: torch.Tensor, axis: Union[int, Sequence[int]] = None, epsilo
     dims = (axis,) if isinstance(axis, int) else tuple(axis)
     square_sum = x.square().sum(dim=dims, keepdim=True)
     return x * torch.rsqrt(torch.clamp(square_sum, min=epsilon))
+
+
+def hard_sigmoid(x: torch.Tensor) -> torch.Tensor:
+    """``relu6(x + 3) / 6``: 0 below -3, 1 above 3, linear between (MobileNet v3's gate).
+
+    Args:
+      x: any float tensor.
+
+    Returns:
+      A tensor of ``x``'s shape in [0, 1].
+    """
+    return F.relu6(x + 3.0) * (1.0 / 6.0)
+
+
+def hard_swish(x: torch.Tensor) -> torch.Tensor:
+    """``x * relu6(x + 3) / 6``, MobileNet v3's activation, in upstream's order of operations.
+
+    Args:
+      x: any float tensor.
+
+    Returns:
+      A tensor of ``x``'s shape: 0 below -3, ``x`` above 3.
+    """
+    return x * F.relu6(x + 3.0) * (1.0 / 6.0)

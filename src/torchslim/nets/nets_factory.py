@@ -61,6 +61,21 @@ def _facenet_inception_resnet_v1(module):
     return inception_resnet_v1
 
 
+def _mobilenet_scope(module):
+    """A MobileNet ``training_scope`` for the factory: the mode is left to the net's ``is_training``.
+
+    Upstream's factory enters ``training_scope(weight_decay=...)``, whose ``is_training=True`` the
+    net's explicit ``is_training`` overrides. Here the factory's ``is_training=None`` (follow
+    ``model.train()`` / ``model.eval()``) must not fall back to that True, so the scope sets no mode.
+    """
+    return functools.partial(module.training_scope, is_training=None)
+
+
+def _mobilenets(module: str, **names: str) -> Dict[str, Tuple[str, Any, Any]]:
+    """Entries ``factory name -> (module, function name, _mobilenet_scope)`` of a MobileNet module."""
+    return {name: (module, fn, _mobilenet_scope) for name, fn in names.items()}
+
+
 def _nets(module: str, arg_scope: str, *names: str) -> Dict[str, Tuple[str, Any, str]]:
     """Entries for nets of ``module`` whose functions have the names they are registered under."""
     return {name: (module, name, arg_scope) for name in names}
@@ -83,6 +98,12 @@ _ENTRIES: Dict[str, Tuple[str, Any, str]] = {
     **_nets("vgg", "vgg_arg_scope", "vgg_a", "vgg_16", "vgg_19"),
     **_nets("inception_v1", "inception_v1_arg_scope", "inception_v1"),
     **{name: (name, name, name + "_arg_scope") for name in ("inception_v2", "inception_v3", "inception_v4")},
+    **_mobilenets("mobilenet.mobilenet_v2", mobilenet_v2="mobilenet", mobilenet_v2_140="mobilenet_v2_140",
+                  mobilenet_v2_035="mobilenet_v2_035"),
+    **_mobilenets("mobilenet.mobilenet_v3", mobilenet_v3_small="small", mobilenet_v3_large="large",
+                  mobilenet_v3_small_minimalistic="small_minimalistic",
+                  mobilenet_v3_large_minimalistic="large_minimalistic", mobilenet_edgetpu="edge_tpu",
+                  mobilenet_edgetpu_075="edge_tpu_075"),
 }
 
 
