@@ -53,3 +53,14 @@ def test_moments_are_biased():
     torch.testing.assert_close(var, torch.tensor([1.0, 4.0]))
     mean, var = tfnn.moments(x, [0, 1], keepdims=True)
     assert mean.shape == (1, 1) and float(var) == pytest.approx(((x - 3.0) ** 2).mean().item())
+
+
+def test_hard_sigmoid_hand_values():
+    x = torch.tensor([-4.0, -3.0, -1.5, 0.0, 1.5, 3.0, 4.0])
+    torch.testing.assert_close(tfnn.hard_sigmoid(x), torch.tensor([0.0, 0.0, 0.25, 0.5, 0.75, 1.0, 1.0]))
+
+
+def test_hard_swish_hand_values():
+    x = torch.tensor([-4.0, -3.0, -1.5, 0.0, 1.5, 3.0, 4.0])
+    # x * relu6(x + 3) / 6: -1.5 * 1.5 / 6 = -0.375, 1.5 * 4.5 / 6 = 1.125; identity above 3.
+    torch.testing.assert_close(tfnn.hard_swish(x), torch.tensor([0.0, 0.0, -0.375, 0.0, 1.125, 3.0, 4.0]))

@@ -18,6 +18,7 @@ import torchslim as slim
 from torchslim.nets import (alexnet, cifarnet, inception_resnet_v1, inception_resnet_v2, inception_v1, lenet,
                             nets_factory, overfeat, resnet_utils, resnet_v1, resnet_v2, vgg)
 from torchslim.nets import inception_v2, inception_v3, inception_v4
+from torchslim.nets.mobilenet import mobilenet_v2, mobilenet_v3
 
 _V1_HEAD = "inputs, num_classes=None, is_training=True, global_pool=True, output_stride=None, "
 _V1_TAIL = "min_base_depth=8, depth_multiplier=1, reuse=None, scope='{}')"
@@ -167,6 +168,12 @@ TF_SLIM_FACTORY = {
 }
 TF_SLIM_FACTORY.update({f"inception_{v}": (getattr(m, f"inception_{v}"), getattr(m, f"inception_{v}_arg_scope"))
                         for v, m in (("v2", inception_v2), ("v3", inception_v3), ("v4", inception_v4))})
+TF_SLIM_FACTORY.update({name: (getattr(m, fn), m.training_scope) for name, m, fn in (
+    ("mobilenet_v2", mobilenet_v2, "mobilenet"), ("mobilenet_v2_140", mobilenet_v2, "mobilenet_v2_140"),
+    ("mobilenet_v2_035", mobilenet_v2, "mobilenet_v2_035"), ("mobilenet_v3_small", mobilenet_v3, "small"),
+    ("mobilenet_v3_large", mobilenet_v3, "large"), ("mobilenet_v3_small_minimalistic", mobilenet_v3, "small_minimalistic"),
+    ("mobilenet_v3_large_minimalistic", mobilenet_v3, "large_minimalistic"),
+    ("mobilenet_edgetpu", mobilenet_v3, "edge_tpu"), ("mobilenet_edgetpu_075", mobilenet_v3, "edge_tpu_075"))})
 
 
 def test_nets_factory_has_tf_slims_names():

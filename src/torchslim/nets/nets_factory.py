@@ -61,19 +61,9 @@ def _facenet_inception_resnet_v1(module):
     return inception_resnet_v1
 
 
-def _mobilenet_scope(module):
-    """A MobileNet ``training_scope`` for the factory: the mode is left to the net's ``is_training``.
-
-    Upstream's factory enters ``training_scope(weight_decay=...)``, whose ``is_training=True`` the
-    net's explicit ``is_training`` overrides. Here the factory's ``is_training=None`` (follow
-    ``model.train()`` / ``model.eval()``) must not fall back to that True, so the scope sets no mode.
-    """
-    return functools.partial(module.training_scope, is_training=None)
-
-
-def _mobilenets(module: str, **names: str) -> Dict[str, Tuple[str, Any, Any]]:
-    """Entries ``factory name -> (module, function name, _mobilenet_scope)`` of a MobileNet module."""
-    return {name: (module, fn, _mobilenet_scope) for name, fn in names.items()}
+def _mobilenets(module: str, **names: str) -> Dict[str, Tuple[str, Any, str]]:
+    """Entries ``factory name -> (module, function name, 'training_scope')`` of a MobileNet module."""
+    return {name: (module, fn, "training_scope") for name, fn in names.items()}
 
 
 def _nets(module: str, arg_scope: str, *names: str) -> Dict[str, Tuple[str, Any, str]]:

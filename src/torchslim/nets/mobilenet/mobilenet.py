@@ -16,9 +16,12 @@ named tensors and applies the same rule (:func:`~torchslim.nets.mobilenet.named_
 so the keys, their order and their tensors are upstream's.
 
 ``is_training``: as upstream, ``mobilenet_base`` builds inference mode by default
-(``is_training=False``); :func:`training_scope` sets training mode. ``None`` adds no arg scope, so
-the batch norms follow their own default, which in torchslim is ``model.train()`` /
-``model.eval()``.
+(``is_training=False``) and :func:`training_scope` sets training mode (explicit arguments win over
+it). The eager meaning of ``is_training=None`` given to ``mobilenet_base`` / ``mobilenet``: the
+batch norms and the dropout follow ``model.train()`` / ``model.eval()`` (upstream adds no arg scope
+then, which in a graph left an outer scope's value in force; here None overrides it, so the
+factory's ``is_training=None`` under ``training_scope(...)`` follows the model's mode).
+``training_scope(is_training=None)`` sets no mode, as upstream.
 """
 
 from __future__ import annotations
@@ -162,7 +165,7 @@ def mobilenet_base(inputs: torch.Tensor, conv_defs: ConvDefs, multiplier: float 
       output_stride: 1 or an even ratio of input to output size; later strides become atrous rates.
       use_explicit_padding: pad explicitly and convolve ``VALID``.
       scope: variable scope (default ``Mobilenet``).
-      is_training: batch norm's mode (None: not set here).
+      is_training: batch norm's mode (None: it follows ``model.train()`` / ``model.eval()``).
 
     Returns:
       ``(net, end_points)``.
@@ -173,7 +176,7 @@ def mobilenet_base(inputs: torch.Tensor, conv_defs: ConvDefs, multiplier: float 
     _check_base_args(multiplier, output_stride)
     overrides = _overrides(conv_defs, use_explicit_padding)
     with _scope_all(scope, default_scope="Mobilenet"), \
-            safe_arg_scope([slim.batch_norm], is_training=is_training), \
+            slim.arg_scope([slim.batch_norm], is_training=is_training), \
             _set_arg_scope_defaults(conv_defs.get("defaults", {})), \
             _set_arg_scope_defaults(overrides):
         strides = _StrideTracker(output_stride)

@@ -251,7 +251,9 @@ def mobilenet(input_tensor: torch.Tensor, num_classes: Optional[int] = 1001, dep
               scope: str = "MobilenetV3", conv_defs: Optional[Dict[str, Any]] = None,
               finegrain_classification_mode: bool = False,
               **kwargs: Any) -> Tuple[torch.Tensor, Dict[str, torch.Tensor]]:
-    """MobileNet v3 (inference mode unless the arg scope is :func:`training_scope`).
+    """MobileNet v3.
+
+    Inference mode is created by default; for training, build it under :func:`training_scope`.
 
     Args:
       input_tensor: ``[batch, height, width, 3]``.
