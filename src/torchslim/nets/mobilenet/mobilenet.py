@@ -38,7 +38,7 @@ from torchslim.nets.mobilenet import named_outputs
 from torchslim.nets.mobilenet.conv_blocks import fixed_padding, make_divisible
 
 __all__ = ["apply_activation", "depth_multiplier", "op", "Op", "NoOpScope", "safe_arg_scope", "mobilenet_base",
-           "mobilenet", "global_pool", "training_scope"]
+           "mobilenet", "global_pool", "training_scope", "check_depth_multiplier_only"]
 
 EndPoints = Dict[str, torch.Tensor]
 ConvDefs = Dict[str, Any]
@@ -104,6 +104,16 @@ def safe_arg_scope(funcs, **kwargs: Any):
     """``slim.arg_scope(funcs, **kwargs)`` without the None arguments (a :class:`NoOpScope` if none remain)."""
     filtered = {name: value for name, value in kwargs.items() if value is not None}
     return slim.arg_scope(funcs, **filtered) if filtered else NoOpScope()
+
+
+def check_depth_multiplier_only(kwargs: Dict[str, Any]) -> None:
+    """The v2 / v3 constructors take ``depth_multiplier``, not the framework's ``multiplier``.
+
+    Raises:
+      ValueError: ``multiplier`` is among ``kwargs``.
+    """
+    if "multiplier" in kwargs:
+        raise ValueError("mobilenetv2 doesn't support generic multiplier parameter use \"depth_multiplier\" instead.")
 
 
 def _check_base_args(multiplier: float, output_stride: Optional[int]) -> None:

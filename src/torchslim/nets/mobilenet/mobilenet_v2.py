@@ -118,8 +118,7 @@ def mobilenet(input_tensor: torch.Tensor, num_classes: Optional[int] = 1001, dep
     """
     if conv_defs is None:
         conv_defs = V2_DEF
-    if "multiplier" in kwargs:
-        raise ValueError("mobilenetv2 doesn't support generic multiplier parameter use \"depth_multiplier\" instead.")
+    lib.check_depth_multiplier_only(kwargs)
     if finegrain_classification_mode:
         conv_defs = copy.deepcopy(conv_defs)
         if depth_multiplier < 1:

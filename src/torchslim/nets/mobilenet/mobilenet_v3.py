@@ -274,8 +274,7 @@ def mobilenet(input_tensor: torch.Tensor, num_classes: Optional[int] = 1001, dep
     """
     if conv_defs is None:
         conv_defs = V3_LARGE
-    if "multiplier" in kwargs:
-        raise ValueError("mobilenetv2 doesn't support generic multiplier parameter use \"depth_multiplier\" instead.")
+    lib.check_depth_multiplier_only(kwargs)
     if finegrain_classification_mode:
         conv_defs = copy.deepcopy(conv_defs)
         conv_defs["spec"][-1] = conv_defs["spec"][-1]._replace(multiplier_func=_keep_depth)
