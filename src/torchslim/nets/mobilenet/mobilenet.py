@@ -26,9 +26,10 @@ factory's ``is_training=None`` under ``training_scope(...)`` follows the model's
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import copy
-from typing import Any, Callable, Dict, Iterator, List, NamedTuple, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Tuple, Union
 
 import torch
 
@@ -73,12 +74,11 @@ def depth_multiplier(output_params: Dict[str, Any], multiplier: float, divisible
     output_params["num_outputs"] = make_divisible(output_params["num_outputs"] * multiplier, divisible_by, min_depth)
 
 
-class Op(NamedTuple):
-    """One layer of a conv def: the function, its parameters, how ``multiplier`` scales them."""
+class Op(collections.namedtuple("Op", ["op", "params", "multiplier_func"])):
+    """One layer of a conv def: ``op`` (the function), ``params`` (its keyword arguments) and
+    ``multiplier_func(params, multiplier)``, which scales them in place."""
 
-    op: Callable
-    params: Dict[str, Any]
-    multiplier_func: Callable
+    __slots__ = ()
 
 
 _Op = Op  # upstream's name
