@@ -204,21 +204,11 @@ def test_reduced_kernel_size_for_small_input():
 
 
 def test_unknown_image_shape(classifier):
-    """testUnknownImageShape / testGlobalPoolUnknownImageShape: one model, several image sizes."""
-    logits, end_points = classifier(meta_images(2, 224))
-    assert tuple(logits.shape) == (2, 1000) and tuple(end_points["Conv2d_13_pointwise"].shape) == (2, 7, 7, 1024)
-    logits, end_points = classifier(meta_images(1, 250, 300), global_pool=True)
-    assert tuple(end_points["Conv2d_13_pointwise"].shape) == (1, 8, 10, 1024)
-    assert tuple(end_points["global_pool"].shape) == (1, 1, 1, 1024)
-    assert tuple(logits.shape) == (1, 1000)
+    check.check_unknown_image_shape(classifier, "Conv2d_13_pointwise", 1024)
 
 
 def test_larger_image_without_global_pool_cannot_be_squeezed(classifier):
-    """8x10 after the 7x7 VALID window (stride 2) is 1x2: TF's squeeze fails, spatial_squeeze=False keeps it."""
-    with pytest.raises(ValueError, match="MobilenetV1/Logits/SpatialSqueeze: can not squeeze"):
-        classifier(meta_images(1, 250, 300))
-    logits, _ = classifier(meta_images(1, 250, 300), spatial_squeeze=False)
-    assert tuple(logits.shape) == (1, 1, 2, 1000)
+    check.check_larger_image_cannot_be_squeezed(classifier, "MobilenetV1")
 
 
 def test_unknown_batch_size(classifier):
