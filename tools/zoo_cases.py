@@ -87,4 +87,14 @@ CASES: List[ZooCase] = [
             notes="MobileNet EdgeTPU at 96 px (fused expansions); weights redrawn"),
 ]
 
+MOBILENET_V1_SCOPE = {"arg_scope_fn": "mobilenet_v1_arg_scope", "arg_scope_kwargs": {"is_training": False}}
+CASES.append(ZooCase("mobilenet_v1_128", "mobilenet_v1", "mobilenet_v1", {"num_classes": 10, **EVAL},
+                     [2, 128, 128, 3], **MOBILENET_V1_SCOPE, checkpoint=False,
+                     notes="full width at 128 px (4x4 head pool); weights redrawn"))
+CASES.append(ZooCase("mobilenet_v1_base_explicit_padding_os8", "mobilenet_v1", "mobilenet_v1_base",
+                     {"depth_multiplier": 0.25, "use_explicit_padding": True, "output_stride": 8},
+                     [2, 67, 75, 3], **MOBILENET_V1_SCOPE, checkpoint=False,
+                     notes="use_explicit_padding on odd sizes (the split differs from SAME's), output_stride 8: "
+                           "padding for the atrous depthwise convolutions (rates 2 and 4); weights redrawn"))
+
 CASES_BY_NAME: Dict[str, ZooCase] = {case.name: case for case in CASES}

@@ -611,3 +611,22 @@ def test_kernels_follow_the_inputs_memory_format(monkeypatch, layer):
     kernel_copies = [e for e in prof.events() if e.name == "aten::copy_"
                      and list(weights.tensor.shape) in [list(s) for s in e.input_shapes if s]]
     assert not kernel_copies
+
+
+def test_depthwise_only_atrous_valid_by_hand():
+    """MobileNet's use: num_outputs=None, a depth multiplier, a rate, VALID (after explicit padding).
+
+    A 2x2 kernel at rate 2 reads the corners of the 3x3 input: channel m of the one input
+    channel gets sum(dw[i, j, 0, m] * x[2i, 2j]).
+    """
+    x = torch.arange(1.0, 10.0).reshape(1, 3, 3, 1)
+    dw = np.stack([np.array([[1.0, 2.0], [3.0, 4.0]]), np.ones((2, 2))], axis=-1)[:, :, None, :]  # [2, 2, 1, 2]
+
+    def fn(x):
+        return slim.separable_conv2d(x, None, [2, 2], depth_multiplier=2, rate=2, padding="VALID",
+                                     activation_fn=None, weights_initializer=slim.initializers.constant_initializer(dw))
+
+    model, out = run(fn, x)
+    assert shapes(model) == {"SeparableConv2d/depthwise_weights": [2, 2, 1, 2], "SeparableConv2d/biases": [2]}
+    # channel 0: 1*1 + 2*3 + 3*7 + 4*9 = 64; channel 1: 1 + 3 + 7 + 9 = 20
+    torch.testing.assert_close(out, torch.tensor([[[[64.0, 20.0]]]]))

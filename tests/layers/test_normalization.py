@@ -360,3 +360,60 @@ def test_layer_norm_variables_take_the_input_dtype():
     model, out = run(lambda x: slim.layer_norm(x), images((2, 3, 4)).double())
     assert out.dtype == torch.float64
     assert {v.dtype for v in model.tf_variables().values()} == {torch.float64}
+
+
+# --- group_norm (tf-slim's normalization.group_norm) -------------------------------------------------
+
+
+def test_group_norm_variables_names_and_values():
+    x = torch.arange(1.0, 9.0).reshape(1, 1, 2, 4)         # groups {1, 2, 5, 6} and {3, 4, 7, 8}: variance 4.25
+    model, out = run(lambda x: slim.group_norm(x, groups=2, epsilon=0.0), x)
+    assert [(name, list(v.shape)) for name, v in model.tf_variables().items()] == [
+        ("GroupNorm/beta", [4]), ("GroupNorm/gamma", [4])]
+    want = torch.tensor([[[[-2.5, -1.5, -2.5, -1.5], [1.5, 2.5, 1.5, 2.5]]]]) / 4.25 ** 0.5
+    torch.testing.assert_close(out, want)
+
+
+def test_group_norm_does_not_mix_the_batch():
+    x = images((2, 3, 3, 8))
+    _, out = run(lambda x: slim.group_norm(x, groups=4), x)
+    _, alone = run(lambda x: slim.group_norm(x, groups=4), x[1:])
+    torch.testing.assert_close(out[1:], alone)
+    # every group of every example is normalised: mean 0, variance 1 (up to epsilon)
+    grouped = out.reshape(2, 9, 4, 2)
+    torch.testing.assert_close(grouped.mean(dim=(1, 3)), torch.zeros(2, 4), atol=1e-5, rtol=0)
+    torch.testing.assert_close(grouped.var(dim=(1, 3), correction=0), torch.ones(2, 4), atol=1e-4, rtol=0)
+
+
+def test_group_norm_nchw_equals_nhwc():
+    x = images((2, 4, 5, 6), seed=3)
+    _, nhwc = run(lambda x: slim.group_norm(x, groups=3), x)
+    _, nchw = run(lambda x: slim.group_norm(x, groups=3, channels_axis=-3, reduction_axes=(-2, -1)),
+                  x.permute(0, 3, 1, 2))
+    torch.testing.assert_close(nchw.permute(0, 2, 3, 1), nhwc, atol=1e-6, rtol=1e-6)
+
+
+def test_group_norm_options():
+    x = images((1, 2, 2, 4), seed=1)
+    init = {"beta": slim.initializers.constant_initializer(0.5), "gamma": slim.initializers.constant_initializer(2.0)}
+
+    def net(x):
+        plain = slim.group_norm(x, groups=2, center=False, scale=False, scope="plain")
+        scaled = slim.group_norm(x, groups=2, param_initializers=init, activation_fn=slim.nn.relu, scope="scaled")
+        return plain, scaled
+
+    model, (plain, scaled) = run(net, x)
+    assert list(model.tf_variables()) == ["scaled/beta", "scaled/gamma"]
+    torch.testing.assert_close(scaled, torch.relu(plain * 2.0 + 0.5), atol=1e-6, rtol=1e-6)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"groups": 3}, "4 channels is not commensurate with 3 groups"),
+    ({"groups": 8}, "Invalid groups 8 for 4 channels"),
+    ({"groups": 2, "channels_axis": 4}, "Axis is out of bounds"),
+    ({"groups": 2, "reduction_axes": (1, 5)}, "Axis is out of bounds"),
+    ({"groups": 2, "reduction_axes": (-3, -1)}, "mutually exclusive"),
+])
+def test_group_norm_errors_name_the_scope(kwargs, message):
+    with pytest.raises(ValueError, match=f"gn.*{message}"):
+        run(lambda x: slim.group_norm(x, scope="gn", **kwargs), images((1, 2, 2, 4)))

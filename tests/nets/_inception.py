@@ -153,3 +153,26 @@ def model_variable_count(base_fn: Callable, arg_scope_fn: Callable, size: int) -
             model = slim.Model(base_fn)
     model(meta_images(5, size))
     return sum(var.tensor.numel() for var in slim.get_model_variables(model=model))
+
+
+def check_unknown_image_shape(classifier: slim.Model, last: str, depth: int) -> None:
+    """testUnknownImageShape / testGlobalPoolUnknownImageShape: one model, several image sizes.
+
+    Args:
+      classifier: a :func:`built_classifier` model (1000 classes) of a net with output stride 32.
+      last: the base's last end point; ``depth`` its width.
+    """
+    logits, end_points = classifier(meta_images(2, 224))
+    assert tuple(logits.shape) == (2, 1000) and tuple(end_points[last].shape) == (2, 7, 7, depth)
+    logits, end_points = classifier(meta_images(1, 250, 300), global_pool=True)
+    assert tuple(end_points[last].shape) == (1, 8, 10, depth)
+    assert tuple(end_points["global_pool"].shape) == (1, 1, 1, depth)
+    assert tuple(logits.shape) == (1, 1000)
+
+
+def check_larger_image_cannot_be_squeezed(classifier: slim.Model, scope: str) -> None:
+    """A fixed 7x7/2 window leaves 1x2 at 250x300: TF's squeeze fails, spatial_squeeze=False keeps it."""
+    with pytest.raises(ValueError, match=f"{scope}/Logits/SpatialSqueeze: can not squeeze"):
+        classifier(meta_images(1, 250, 300))
+    logits, _ = classifier(meta_images(1, 250, 300), spatial_squeeze=False)
+    assert tuple(logits.shape) == (1, 1, 2, 1000)

@@ -187,21 +187,11 @@ def test_base_network_without_root_block(classifier):
 
 
 def test_unknown_image_shape(classifier):
-    """testUnknownImageShape / testGlobalPoolUnknownImageShape: one model, several image sizes."""
-    logits, end_points = classifier(meta_images(2, 224))
-    assert tuple(logits.shape) == (2, 1000) and tuple(end_points["Mixed_5c"].shape) == (2, 7, 7, 1024)
-    logits, end_points = classifier(meta_images(1, 250, 300), global_pool=True)
-    assert tuple(end_points["Mixed_5c"].shape) == (1, 8, 10, 1024)
-    assert tuple(end_points["global_pool"].shape) == (1, 1, 1, 1024)
-    assert tuple(logits.shape) == (1, 1000)
+    check.check_unknown_image_shape(classifier, "Mixed_5c", 1024)
 
 
 def test_larger_image_without_global_pool_cannot_be_squeezed(classifier):
-    """The fixed 7x7/2 window leaves 1x2 at 250x300: TF's squeeze fails, spatial_squeeze=False keeps it."""
-    with pytest.raises(ValueError, match="InceptionV2/Logits/SpatialSqueeze: can not squeeze"):
-        classifier(meta_images(1, 250, 300))
-    logits, _ = classifier(meta_images(1, 250, 300), spatial_squeeze=False)
-    assert tuple(logits.shape) == (1, 1, 2, 1000)
+    check.check_larger_image_cannot_be_squeezed(classifier, "InceptionV2")
 
 
 def test_unknown_batch_size(classifier):

@@ -220,3 +220,16 @@ def test_get_network_fn_cifarnet():
     assert logits.shape == (2, 10)
     assert "Predictions" in end_points
     assert len(model.regularization_losses()) == 2
+
+
+def test_mobilenet_v1_widths_in_the_factory():
+    from torchslim.preprocessing import inception_preprocessing, preprocessing_factory
+
+    for name, multiplier in [("mobilenet_v1_075", 0.75), ("mobilenet_v1_050", 0.5), ("mobilenet_v1_025", 0.25)]:
+        assert nets_factory.default_image_size(name) == 224
+        assert nets_factory.networks_map[name].keywords == {"depth_multiplier": multiplier}
+    assert nets_factory.default_image_size("mobilenet_v1") == 224
+    fn = nets_factory.get_network_fn("mobilenet_v1_025", num_classes=5)
+    logits, end_points = slim.Model(fn)(torch.empty(1, 224, 224, 3, device="meta"))
+    assert end_points["Conv2d_13_pointwise"].shape[3] == 256 and tuple(logits.shape) == (1, 5)
+    assert preprocessing_factory.preprocessing_fn_map["mobilenet_v1"] is inception_preprocessing

@@ -19,6 +19,7 @@ from torchslim.nets import (alexnet, cifarnet, inception_resnet_v1, inception_re
                             nets_factory, overfeat, resnet_utils, resnet_v1, resnet_v2, vgg)
 from torchslim.nets import inception_v2, inception_v3, inception_v4
 from torchslim.nets.mobilenet import mobilenet_v2, mobilenet_v3
+from torchslim.nets import mobilenet_v1
 
 _V1_HEAD = "inputs, num_classes=None, is_training=True, global_pool=True, output_stride=None, "
 _V1_TAIL = "min_base_depth=8, depth_multiplier=1, reuse=None, scope='{}')"
@@ -99,6 +100,24 @@ SIGNATURES.update({
        for kind in ("inception_a", "reduction_a", "inception_b", "reduction_b", "inception_c")},
 })
 
+# MobileNet v1, newest research/slim/nets/mobilenet_v1.py. The widths are its wrapped_partial objects, whose
+# signature inspect reports as mobilenet_v1's (update_wrapper sets __wrapped__), there as here.
+_MOBILENET_V1_HEAD = "(inputs, num_classes=1000, dropout_keep_prob=0.999, is_training=True, min_depth=8, "
+_MOBILENET_V1_TAIL = ("conv_defs=None, prediction_fn=softmax, spatial_squeeze=True, reuse=None, scope='MobilenetV1', "
+                      "global_pool=False)")
+SIGNATURES.update({
+    mobilenet_v1.mobilenet_v1_base: "(inputs, final_endpoint='Conv2d_13_pointwise', min_depth=8, depth_multiplier=1.0, "
+                                    "conv_defs=None, output_stride=None, use_explicit_padding=False, scope=None)",
+    mobilenet_v1.mobilenet_v1: _MOBILENET_V1_HEAD + "depth_multiplier=1.0, " + _MOBILENET_V1_TAIL,
+    **{getattr(mobilenet_v1, f"mobilenet_v1_{w}"): _MOBILENET_V1_HEAD + "depth_multiplier=1.0, " + _MOBILENET_V1_TAIL
+       for w in ("075", "050", "025")},
+    mobilenet_v1._reduced_kernel_size_for_small_input: "(input_tensor, kernel_size)",
+    mobilenet_v1._fixed_padding: "(inputs, kernel_size, rate=1)",
+    mobilenet_v1.mobilenet_v1_arg_scope: "(is_training=True, weight_decay=4e-05, stddev=0.09, regularize_depthwise=False, "
+                                         "batch_norm_decay=0.9997, batch_norm_epsilon=0.001, "
+                                         "batch_norm_updates_collections=UPDATE_OPS, normalizer_fn=batch_norm)",
+})
+
 
 def _default(value) -> str:
     if value is slim.GraphKeys.UPDATE_OPS:
@@ -147,6 +166,8 @@ DEFAULT_IMAGE_SIZES = {
 }
 DEFAULT_IMAGE_SIZES.update({inception_v2.inception_v2: 224, inception_v3.inception_v3: 299,
                             inception_v4.inception_v4: 299})
+DEFAULT_IMAGE_SIZES.update({getattr(mobilenet_v1, name): 224 for name in (
+    "mobilenet_v1", "mobilenet_v1_075", "mobilenet_v1_050", "mobilenet_v1_025")})
 
 
 @pytest.mark.parametrize("fn", list(DEFAULT_IMAGE_SIZES), ids=lambda f: f.__name__)
@@ -174,6 +195,8 @@ TF_SLIM_FACTORY.update({name: (getattr(m, fn), m.training_scope) for name, m, fn
     ("mobilenet_v3_large", mobilenet_v3, "large"), ("mobilenet_v3_small_minimalistic", mobilenet_v3, "small_minimalistic"),
     ("mobilenet_v3_large_minimalistic", mobilenet_v3, "large_minimalistic"),
     ("mobilenet_edgetpu", mobilenet_v3, "edge_tpu"), ("mobilenet_edgetpu_075", mobilenet_v3, "edge_tpu_075"))})
+TF_SLIM_FACTORY.update({name: (getattr(mobilenet_v1, name), mobilenet_v1.mobilenet_v1_arg_scope) for name in (
+    "mobilenet_v1", "mobilenet_v1_075", "mobilenet_v1_050", "mobilenet_v1_025")})
 
 
 def test_nets_factory_has_tf_slims_names():

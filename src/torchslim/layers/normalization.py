@@ -206,3 +206,77 @@ def layer_norm(inputs: torch.Tensor, center: bool = True, scale: bool = True, ac
         if activation_fn is not None:
             outputs = activation_fn(outputs)
         return utils.collect_named_outputs(outputs_collections, sc.name, outputs)
+
+
+def _group_norm_axes(rank: int, channels_axis: int, reduction_axes, label: str):
+    """``(channels_axis, reduction_axes)`` made non-negative and checked as tf-slim's ``group_norm``."""
+    if not -rank <= channels_axis < rank:
+        raise ValueError(f"{label}: Axis is out of bounds (channels_axis {channels_axis} for rank {rank}).")
+    channels_axis %= rank
+    axes = []
+    for axis in reduction_axes:
+        if not -rank <= axis < rank:
+            raise ValueError(f"{label}: Axis is out of bounds (reduction axis {axis} for rank {rank}).")
+        axis %= rank
+        if axis == channels_axis:
+            raise ValueError(f"{label}: reduction_axis must be mutually exclusive with channels_axis")
+        axes.append(axis)
+    return channels_axis, axes
+
+
+@add_arg_scope
+def group_norm(inputs: torch.Tensor, groups: int = 32, channels_axis: int = -1, reduction_axes=(-3, -2),
+               center: bool = True, scale: bool = True, epsilon: float = 1e-6, activation_fn: Optional[Callable] = None,
+               param_initializers=None, reuse=None, variables_collections=None, outputs_collections=None,
+               trainable: bool = True, scope: Optional[str] = None, mean_close_to_zero: bool = False) -> torch.Tensor:
+    """Group normalisation (Wu & He, arXiv:1803.08494) as tf-slim's ``group_norm`` (default scope ``GroupNorm``).
+
+    The channels are split into ``groups``; each group is normalised by its mean and variance
+    over its channels and ``reduction_axes`` (per example: the batch axis is not reduced).
+    Variables ``beta`` (if ``center``) and ``gamma`` (if ``scale``), ``[channels]``, in the inputs' dtype.
+
+    Args:
+      inputs: a tensor of rank >= 2 with a channel axis.
+      groups: channel groups; must divide the channels.
+      channels_axis: the channel axis (``-1`` NHWC, ``-3`` NCHW).
+      reduction_axes: the axes the statistics cover besides the group's channels (``(-3, -2)``
+        NHWC, ``(-2, -1)`` NCHW); exclusive of ``channels_axis``.
+      center, scale: add ``beta`` / multiply by ``gamma``.
+      epsilon: added to the variance.
+      activation_fn: applied to the result.
+      param_initializers: dict with keys ``beta``, ``gamma``.
+      mean_close_to_zero: the one-pass variance ``E[x^2] - E[x]^2`` (tf-slim's
+        ``sufficient_statistics`` path).
+      reuse, variables_collections, outputs_collections, trainable, scope: as other layers.
+
+    Returns:
+      The normalised tensor.
+
+    Raises:
+      ValueError: for rank < 2, axes out of bounds or overlapping, or groups that do not divide
+        the channels, naming the scope.
+    """
+    label = scope_label(scope, "GroupNorm")
+    rank = check_rank(inputs, range(2, 9), label, "group_norm")
+    channels_axis, axes = _group_norm_axes(rank, channels_axis, reduction_axes, label)
+    channels = int(inputs.shape[channels_axis])
+    if groups > channels:
+        raise ValueError(f"{label}: Invalid groups {groups} for {channels} channels.")
+    if channels % groups != 0:
+        raise ValueError(f"{label}: {channels} channels is not commensurate with {groups} groups.")
+    initializers_ = param_initializers or {}
+    with variable_scope(scope, "GroupNorm", [inputs], reuse=reuse) as sc:
+        params = {}
+        for name, wanted in (("beta", center), ("gamma", scale)):
+            params[name] = None if not wanted else model_variable(
+                name, shape=(channels,), dtype=inputs.dtype,
+                initializer=initializers_.get(name, _DEFAULT_INITIALIZERS[name]), trainable=trainable,
+                collections=variable_collections(variables_collections, name))
+        outputs = norm_ops.group_norm(inputs, groups, channels_axis, axes, params["gamma"], params["beta"], epsilon,
+                                      one_pass=mean_close_to_zero)
+        if activation_fn is not None:
+            outputs = activation_fn(outputs)
+        return utils.collect_named_outputs(outputs_collections, sc.name, outputs)
+
+
+__all__ += ["group_norm"]

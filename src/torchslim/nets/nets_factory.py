@@ -94,6 +94,8 @@ _ENTRIES: Dict[str, Tuple[str, Any, str]] = {
                   mobilenet_v3_small_minimalistic="small_minimalistic",
                   mobilenet_v3_large_minimalistic="large_minimalistic", mobilenet_edgetpu="edge_tpu",
                   mobilenet_edgetpu_075="edge_tpu_075"),
+    **_nets("mobilenet_v1", "mobilenet_v1_arg_scope", "mobilenet_v1", "mobilenet_v1_075", "mobilenet_v1_050",
+            "mobilenet_v1_025"),
 }
 
 

@@ -122,3 +122,50 @@ def layer_norm(x: torch.Tensor, gamma: Optional[torch.Tensor], beta: Optional[to
     if beta is not None:
         outputs = outputs + beta
     return outputs
+
+
+def group_norm(x: torch.Tensor, groups: int, channels_axis: int, reduction_axes: Sequence[int],
+               gamma: Optional[torch.Tensor], beta: Optional[torch.Tensor], epsilon: float,
+               one_pass: bool = False) -> torch.Tensor:
+    """Group normalisation as tf-slim computes it (``tf_slim.layers.group_norm``).
+
+    The channel axis is split into ``[groups, channels // groups]``; each group is normalised by
+    its (biased) moments over its own channels and ``reduction_axes``, then
+    ``x * gain + offset`` with ``gain = rsqrt(var + epsilon) * gamma`` and
+    ``offset = beta - mean * gain``, in that order of operations, as tf-slim.
+
+    Args:
+      x: any tensor with a channel axis.
+      groups: channel groups; divides the number of channels.
+      channels_axis: the channel axis (non-negative).
+      reduction_axes: the other axes the statistics cover (non-negative, not ``channels_axis``).
+      gamma, beta: ``[channels]`` scale and offset, or None.
+      epsilon: added to the variance.
+      one_pass: variance as ``mean(x^2) - mean^2`` (tf-slim's ``mean_close_to_zero``,
+        ``tf.nn.sufficient_statistics``) instead of ``mean((x - mean)^2)``.
+
+    Returns:
+      A new tensor like ``x``.
+    """
+    channels = x.shape[channels_axis]
+    grouped_shape = x.shape[:channels_axis] + (groups, channels // groups) + x.shape[channels_axis + 1:]
+    grouped = x.reshape(grouped_shape)
+    axes = [channels_axis + 1] + [a + 1 if a > channels_axis else a for a in reduction_axes]
+    if one_pass:
+        mean = grouped.mean(dim=axes, keepdim=True)
+        variance = (grouped * grouped).mean(dim=axes, keepdim=True) - mean * mean
+    else:
+        mean, variance = moments(grouped, axes, keepdims=True)
+    params_shape = [1] * channels_axis + [groups, channels // groups] + [1] * (x.dim() - channels_axis - 1)
+    gain = torch.rsqrt(variance + epsilon)
+    offset = -mean * gain
+    if gamma is not None:
+        gamma = gamma.reshape(params_shape)
+        gain = gain * gamma
+        offset = offset * gamma
+    if beta is not None:
+        offset = offset + beta.reshape(params_shape)
+    return (grouped * gain + offset).reshape(x.shape)
+
+
+__all__ += ["group_norm"]
