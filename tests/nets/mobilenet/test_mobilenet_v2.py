@@ -160,3 +160,14 @@ def test_eval_scope_keeps_moving_statistics():
     model.train()
     model(images(2, 32))
     assert model.tf_variables()["MobilenetV2/Conv/BatchNorm/moving_mean"].tensor.abs().sum() == 0
+
+
+def test_mobilenet_base_group_norm_replaces_batch_norm_and_leaves_its_table_alone():
+    before = copy.deepcopy(mobilenet_v2.V2_DEF_GROUP_NORM["defaults"])
+    model, net, _ = build(mobilenet_v2.mobilenet_base_group_norm, images(2, 32), depth_multiplier=0.25, groups=4)
+    names = list(model.tf_variables())
+    assert net.shape == (2, 1, 1, 320)  # 1280 at width 0.25
+    assert "MobilenetV2/Conv/GroupNorm/gamma" in names
+    assert "MobilenetV2/expanded_conv_1/expand/GroupNorm/beta" in names
+    assert not any("BatchNorm" in name or "moving_mean" in name for name in names)
+    assert mobilenet_v2.V2_DEF_GROUP_NORM["defaults"] == before

@@ -46,8 +46,8 @@ import torchslim as slim
 from torchslim.nets.mobilenet import conv_blocks as ops
 from torchslim.nets.mobilenet import mobilenet as lib
 
-__all__ = ["V2_DEF", "mobilenet", "mobilenet_v2_140", "mobilenet_v2_050", "mobilenet_v2_035", "mobilenet_base",
-           "training_scope", "wrapped_partial"]
+__all__ = ["V2_DEF", "V2_DEF_GROUP_NORM", "mobilenet", "mobilenet_v2_140", "mobilenet_v2_050", "mobilenet_v2_035", "mobilenet_base",
+           "mobilenet_base_group_norm", "training_scope", "wrapped_partial"]
 
 op = lib.op
 expand_input = ops.expand_input_by_factor
@@ -84,6 +84,20 @@ V2_DEF: Dict[str, Any] = dict(
         op(ops.expanded_conv, stride=1, num_outputs=320),
         op(slim.conv2d, stride=1, kernel_size=[1, 1], num_outputs=1280),
     ],
+)
+
+
+# V2_DEF with group norm in place of batch norm (upstream's mobilenet_base_group_norm uses it).
+V2_DEF_GROUP_NORM: Dict[str, Any] = dict(
+    defaults={
+        (slim.conv2d, slim.fully_connected, slim.separable_conv2d): {
+            "normalizer_fn": slim.group_norm, "activation_fn": slim.nn.relu6},
+        (ops.expanded_conv,): {
+            "expansion_size": expand_input(6), "split_expansion": 1, "normalizer_fn": slim.group_norm,
+            "residual": True},
+        (slim.conv2d, slim.separable_conv2d): {"padding": "SAME"},
+    },
+    spec=copy.deepcopy(V2_DEF["spec"]),
 )
 
 
@@ -156,6 +170,18 @@ def mobilenet_base(input_tensor: torch.Tensor, depth_multiplier: float = 1.0,
                    **kwargs: Any) -> Tuple[torch.Tensor, Dict[str, torch.Tensor]]:
     """The base of MobileNet v2 (no pooling, no logits): :func:`mobilenet` with ``base_only=True``."""
     return mobilenet(input_tensor, depth_multiplier=depth_multiplier, base_only=True, **kwargs)
+
+
+@slim.add_arg_scope
+def mobilenet_base_group_norm(input_tensor: torch.Tensor, depth_multiplier: float = 1.0, groups: int = 8,
+                              **kwargs: Any) -> Tuple[torch.Tensor, Dict[str, torch.Tensor]]:
+    """The base of MobileNet v2 with group norm (:data:`V2_DEF_GROUP_NORM`), ``groups`` groups per layer.
+
+    Upstream writes ``groups`` into the shared table; here each call gets its own copy.
+    """
+    conv_defs = copy.deepcopy(V2_DEF_GROUP_NORM)
+    conv_defs["defaults"][(slim.group_norm,)] = {"groups": groups}
+    return mobilenet(input_tensor, depth_multiplier=depth_multiplier, base_only=True, conv_defs=conv_defs, **kwargs)
 
 
 def training_scope(**kwargs: Any) -> Dict:
