@@ -83,6 +83,8 @@ _ENTRIES: Dict[str, Tuple[str, Any, str]] = {
     **_nets("vgg", "vgg_arg_scope", "vgg_a", "vgg_16", "vgg_19"),
     **_nets("inception_v1", "inception_v1_arg_scope", "inception_v1"),
     **{name: (name, name, name + "_arg_scope") for name in ("inception_v2", "inception_v3", "inception_v4")},
+    **{name: ("nasnet.nasnet", "build_" + name, name + "_arg_scope") for name in ("nasnet_cifar", "nasnet_mobile", "nasnet_large")},
+    **{name: ("nasnet.pnasnet", "build_" + name, name + "_arg_scope") for name in ("pnasnet_mobile", "pnasnet_large")},
 }
 
 
