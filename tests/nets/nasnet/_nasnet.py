@@ -26,6 +26,30 @@ def small(config_fn: Callable, **overrides):
     return config
 
 
+def end_point_shapes(batch: int, num_classes: int, stem: List[int], stages: List[Tuple[int, int, int]],
+                     reductions: List[List[int]] = ()) -> Dict[str, List[int]]:
+    """The end points of a training build, in TF-Slim's order.
+
+    Args:
+      stem: the Stem's ``[H, W, C]``.
+      stages: ``(cells, size, width)`` per stack of cells; ``AuxLogits`` follows the second stack.
+      reductions: NASNet's reduction cells' ``[H, W, C]``, one before each stack but the first.
+    """
+    want = {"Stem": [batch] + list(stem)}
+    cell = 0
+    for stage, (count, size, width) in enumerate(stages):
+        if stage and reductions:
+            want[f"Reduction_Cell_{stage - 1}"] = [batch] + list(reductions[stage - 1])
+        for _ in range(count):
+            want[f"Cell_{cell}"] = [batch, size, size, width]
+            cell += 1
+        if stage == 1:
+            want["AuxLogits"] = [batch, num_classes]
+    want.update({"global_pool": [batch, stages[-1][2]], "Logits": [batch, num_classes],
+                 "Predictions": [batch, num_classes]})
+    return want
+
+
 def shapes(end_points: Dict[str, torch.Tensor]) -> Dict[str, List[int]]:
     return {name: list(value.shape) for name, value in end_points.items()}
 

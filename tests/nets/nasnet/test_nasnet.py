@@ -15,7 +15,7 @@ import torchslim as slim
 from torchslim.nets import nets_factory
 from torchslim.nets.nasnet import nasnet
 
-from ._nasnet import build, count_activations, nchw_matches_nhwc, shapes, small
+from ._nasnet import build, count_activations, end_point_shapes, nchw_matches_nhwc, shapes, small
 
 CIFAR = (nasnet.build_nasnet_cifar, nasnet.nasnet_cifar_arg_scope)
 MOBILE = (nasnet.build_nasnet_mobile, nasnet.nasnet_mobile_arg_scope)
@@ -23,27 +23,13 @@ LARGE = (nasnet.build_nasnet_large, nasnet.nasnet_large_arg_scope)
 
 
 def cifar_end_point_shapes(batch, num_classes):
-    shapes_ = {"Stem": [batch, 32, 32, 96]}
-    shapes_.update({f"Cell_{i}": [batch, 32, 32, 192] for i in range(6)})
-    shapes_["Reduction_Cell_0"] = [batch, 16, 16, 256]
-    shapes_.update({f"Cell_{i}": [batch, 16, 16, 384] for i in range(6, 12)})
-    shapes_["AuxLogits"] = [batch, num_classes]
-    shapes_["Reduction_Cell_1"] = [batch, 8, 8, 512]
-    shapes_.update({f"Cell_{i}": [batch, 8, 8, 768] for i in range(12, 18)})
-    shapes_.update({"global_pool": [batch, 768], "Logits": [batch, num_classes], "Predictions": [batch, num_classes]})
-    return shapes_
+    return end_point_shapes(batch, num_classes, [32, 32, 96], [(6, 32, 192), (6, 16, 384), (6, 8, 768)],
+                            [[16, 16, 256], [8, 8, 512]])
 
 
 def mobile_end_point_shapes(batch, num_classes):
-    shapes_ = {"Stem": [batch, 28, 28, 88]}
-    shapes_.update({f"Cell_{i}": [batch, 28, 28, 264] for i in range(4)})
-    shapes_["Reduction_Cell_0"] = [batch, 14, 14, 352]
-    shapes_.update({f"Cell_{i}": [batch, 14, 14, 528] for i in range(4, 8)})
-    shapes_["AuxLogits"] = [batch, num_classes]
-    shapes_["Reduction_Cell_1"] = [batch, 7, 7, 704]
-    shapes_.update({f"Cell_{i}": [batch, 7, 7, 1056] for i in range(8, 12)})
-    shapes_.update({"global_pool": [batch, 1056], "Logits": [batch, num_classes], "Predictions": [batch, num_classes]})
-    return shapes_
+    return end_point_shapes(batch, num_classes, [28, 28, 88], [(4, 28, 264), (4, 14, 528), (4, 7, 1056)],
+                            [[14, 14, 352], [7, 7, 704]])
 
 
 # --------------------------------------------------------------------------------------------------

@@ -12,20 +12,14 @@ import torch
 from torchslim.nets import nets_factory
 from torchslim.nets.nasnet import pnasnet
 
-from ._nasnet import build, count_activations, nchw_matches_nhwc, shapes, small
+from ._nasnet import build, count_activations, end_point_shapes, nchw_matches_nhwc, shapes, small
 
 MOBILE = (pnasnet.build_pnasnet_mobile, pnasnet.pnasnet_mobile_arg_scope)
 LARGE = (pnasnet.build_pnasnet_large, pnasnet.pnasnet_large_arg_scope)
 
 
 def mobile_end_point_shapes(batch, num_classes):
-    shapes_ = {"Stem": [batch, 28, 28, 135]}
-    shapes_.update({f"Cell_{i}": [batch, 28, 28, 270] for i in range(3)})
-    shapes_.update({f"Cell_{i}": [batch, 14, 14, 540] for i in range(3, 6)})
-    shapes_["AuxLogits"] = [batch, num_classes]
-    shapes_.update({f"Cell_{i}": [batch, 7, 7, 1080] for i in range(6, 9)})
-    shapes_.update({"global_pool": [batch, 1080], "Logits": [batch, num_classes], "Predictions": [batch, num_classes]})
-    return shapes_
+    return end_point_shapes(batch, num_classes, [28, 28, 135], [(3, 28, 270), (3, 14, 540), (3, 7, 1080)])
 
 
 def test_build_logits_and_all_end_points_mobile_model():
