@@ -93,34 +93,37 @@ CASES: List[ZooCase] = [
 ]
 
 NASNET_SMALL = {"num_cells": 3, "num_conv_filters": 8}
-"""Three cells (reductions before cells 1 and 2) of 8 filters: every piece of the net, small."""
+"""Three cells (reductions before cells 1 and 2) of 8 filters: every piece of the net, small.
+
+The NASNet / PNASNet cases store no checkpoint (weights redrawn from the recipe), as the others here.
+"""
 
 CASES += [
     ZooCase("nasnet_cifar_small", "nasnet.nasnet", "build_nasnet_cifar",
             {"num_classes": 10, "config": config("cifar_config", num_cells=6, num_conv_filters=8), **EVAL},
-            [2, 32, 32, 3], arg_scope_fn="nasnet_cifar_arg_scope",
+            [2, 32, 32, 3], arg_scope_fn="nasnet_cifar_arg_scope", checkpoint=False,
             notes="6 cells of 8 filters (reductions before cells 2 and 4)"),
     ZooCase("nasnet_cifar_small_train", "nasnet.nasnet", "build_nasnet_cifar",
             {"num_classes": 10, "is_training": True,
              "config": config("cifar_config", num_cells=6, num_conv_filters=8, drop_path_keep_prob=1.0)},
             [4, 32, 32, 3], arg_scope_fn="nasnet_cifar_arg_scope", checkpoint=False,
             notes="training: batch statistics and the AuxLogits head (aux_3); drop-path off so it is deterministic; "
-                  "weights redrawn (the head's 4x4x128x768 conv is 6 MB)"),
+                  "the head's 4x4x128x768 conv alone is 6 MB"),
     ZooCase("nasnet_mobile_small", "nasnet.nasnet", "build_nasnet_mobile",
             {"num_classes": 10, "config": config("mobile_imagenet_config", **NASNET_SMALL), **EVAL},
-            [2, 72, 72, 3], arg_scope_fn="nasnet_mobile_arg_scope",
+            [2, 72, 72, 3], arg_scope_fn="nasnet_mobile_arg_scope", checkpoint=False,
             notes="3 cells of 8 filters, 72 px (odd maps 35, 9, 5, 3)"),
     ZooCase("nasnet_large_small", "nasnet.nasnet", "build_nasnet_large",
             {"num_classes": 10, "config": config("large_imagenet_config", **NASNET_SMALL), **EVAL},
-            [1, 72, 72, 3], arg_scope_fn="nasnet_large_arg_scope",
+            [1, 72, 72, 3], arg_scope_fn="nasnet_large_arg_scope", checkpoint=False,
             notes="3 cells of 8 filters, 72 px; skip_reduction_layer_input"),
     ZooCase("pnasnet_mobile_small", "nasnet.pnasnet", "build_pnasnet_mobile",
             {"num_classes": 10, "config": config("mobile_imagenet_config", num_cells=3, num_conv_filters=10), **EVAL},
-            [2, 72, 72, 3], arg_scope_fn="pnasnet_mobile_arg_scope",
+            [2, 72, 72, 3], arg_scope_fn="pnasnet_mobile_arg_scope", checkpoint=False,
             notes="3 cells of 10 filters (odd stem widths 5), 72 px"),
     ZooCase("pnasnet_large_small", "nasnet.pnasnet", "build_pnasnet_large",
             {"num_classes": 10, "config": config("large_imagenet_config", num_cells=3, num_conv_filters=10), **EVAL},
-            [1, 72, 72, 3], arg_scope_fn="pnasnet_large_arg_scope", notes="3 cells of 10 filters, 72 px"),
+            [1, 72, 72, 3], arg_scope_fn="pnasnet_large_arg_scope", checkpoint=False, notes="3 cells of 10 filters, 72 px"),
 ]
 
 CASES_BY_NAME: Dict[str, ZooCase] = {case.name: case for case in CASES}
