@@ -16,7 +16,7 @@ A kwarg made by :func:`config` (NASNet / PNASNet's ``config``) is an HParams in 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any, Dict, List, Optional
 
 
 @dataclass(frozen=True)

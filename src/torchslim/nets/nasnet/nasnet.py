@@ -164,7 +164,7 @@ def build_aux_head(net: torch.Tensor, end_points: EndPoints, num_classes: int, h
 
     Adds ``end_points['AuxLogits']``.
     """
-    activation_fn = slim.nn.relu6 if hparams.use_bounded_activation else slim.nn.relu
+    activation_fn = nasnet_utils.activation(hparams.use_bounded_activation)
     with slim.variable_scope(scope):
         with slim.variable_scope("aux_logits"):
             aux = slim.avg_pool2d(net, [5, 5], stride=3, padding="VALID")
@@ -217,7 +217,7 @@ def builds_aux_head(hparams: HParams, num_classes: Optional[int], is_training) -
 
 
 def final_layer(net: torch.Tensor, end_points: EndPoints, num_classes: Optional[int], hparams: HParams,
-                add_and_check_endpoint: Callable) -> Optional[Tuple[torch.Tensor, EndPoints]]:
+                add_and_check_endpoint: Callable) -> Tuple[torch.Tensor, EndPoints]:
     """Scope ``final_layer``: activation, global pool, dropout, ``FC`` logits, softmax.
 
     Returns:
@@ -225,7 +225,7 @@ def final_layer(net: torch.Tensor, end_points: EndPoints, num_classes: Optional[
       are no classes; the dropout output when the final end point is ``Logits`` or ``Predictions``
       (upstream's return value there); the logits otherwise.
     """
-    activation_fn = slim.nn.relu6 if hparams.use_bounded_activation else slim.nn.relu
+    activation_fn = nasnet_utils.activation(hparams.use_bounded_activation)
     with slim.variable_scope("final_layer"):
         net = nasnet_utils.global_avg_pool(activation_fn(net))
         if add_and_check_endpoint("global_pool", net) or not num_classes:
@@ -275,7 +275,7 @@ def build_nasnet_base(images: torch.Tensor, normal_cell: nasnet_utils.NasNetABas
     aux_head_cell_idxes = [reduction_indices[1] - 1] if len(reduction_indices) >= 2 else []
     filter_scaling = 1.0
     true_cell_num = 2 if stem_type == "imagenet" else 0  # counts the stem cells
-    activation_fn = slim.nn.relu6 if hparams.use_bounded_activation else slim.nn.relu
+    activation_fn = nasnet_utils.activation(hparams.use_bounded_activation)
     for cell_num in range(hparams.num_cells):
         if hparams.skip_reduction_layer_input:
             prev_layer = cell_outputs[-2]
@@ -322,10 +322,12 @@ def network_scopes(hparams: HParams, is_training) -> Iterator[None]:
 
 
 def _build_nasnet(images, num_classes, is_training, final_endpoint, config, current_step, default_config,
-                  stem_type: str, num_stem_cells: int):
+                  stem_type: str):
+    """The three builders: the config (copied), the data format, the two cells, the scopes, the net."""
     hparams = default_config() if config is None else copy.deepcopy(config)
     update_hparams(hparams, is_training)
     images = to_data_format(images, hparams)
+    num_stem_cells = 2 if stem_type == "imagenet" else 0
     total_num_cells = hparams.num_cells + 2 + num_stem_cells  # + the two reduction cells
     cell_args = (hparams.num_conv_filters, hparams.drop_path_keep_prob, total_num_cells,
                  hparams.total_training_steps, hparams.use_bounded_activation)
@@ -340,46 +342,56 @@ def _build_nasnet(images, num_classes, is_training, final_endpoint, config, curr
 # --------------------------------------------------------------------------------------------------
 # The named nets
 
-_BUILD_DOC = """
+def build_nasnet_cifar(images: torch.Tensor, num_classes: Optional[int], is_training=True,
+                       config: Optional[HParams] = None, current_step=None) -> Tuple[torch.Tensor, EndPoints]:
+    """Builds NASNet-A for CIFAR-10 (:func:`cifar_config`; upstream gives it no ``final_endpoint``).
 
     Args:
-      images: ``[N, H, W, 3]`` (NHWC whatever ``config.data_format``; NCHW configs transpose them,
-        and their end points are NCHW).
+      images: ``[N, 32, 32, 3]`` (NHWC whatever ``config.data_format``; an NCHW config transposes
+        them, and its end points are NCHW).
       num_classes: classes of the logits; 0 or None stops at the global pool.
       is_training: True, False, or None (follow ``model.train()`` / ``eval()``; the aux head is built).
-      final_endpoint: stop at this end point (``Stem``, ``Cell_3``, ``Reduction_Cell_0``, ...).
-      config: an HParams like the default config; copied, never changed.
+      config: an HParams like :func:`cifar_config`'s; copied, never changed.
       current_step: the training step for drop-path's schedule by step (None: the full rate).
 
     Returns:
       ``(logits, end_points)``.
-"""
-
-
-def build_nasnet_cifar(images: torch.Tensor, num_classes: Optional[int], is_training=True,
-                       config: Optional[HParams] = None, current_step=None) -> Tuple[torch.Tensor, EndPoints]:
-    return _build_nasnet(images, num_classes, is_training, None, config, current_step, cifar_config, "cifar", 0)
+    """
+    return _build_nasnet(images, num_classes, is_training, None, config, current_step, cifar_config, "cifar")
 
 
 def build_nasnet_mobile(images: torch.Tensor, num_classes: Optional[int], is_training=True,
                         final_endpoint: Optional[str] = None, config: Optional[HParams] = None,
                         current_step=None) -> Tuple[torch.Tensor, EndPoints]:
+    """Builds NASNet-A mobile for ImageNet (:func:`mobile_imagenet_config`, 224 px).
+
+    Args:
+      images, num_classes, is_training, config, current_step: as :func:`build_nasnet_cifar`.
+      final_endpoint: stop at this end point (``Stem``, ``Cell_3``, ``Reduction_Cell_0``, ...).
+
+    Returns:
+      ``(logits, end_points)``.
+    """
     return _build_nasnet(images, num_classes, is_training, final_endpoint, config, current_step,
-                         mobile_imagenet_config, "imagenet", 2)
+                         mobile_imagenet_config, "imagenet")
 
 
 def build_nasnet_large(images: torch.Tensor, num_classes: Optional[int], is_training=True,
                        final_endpoint: Optional[str] = None, config: Optional[HParams] = None,
                        current_step=None) -> Tuple[torch.Tensor, EndPoints]:
+    """Builds NASNet-A large for ImageNet (:func:`large_imagenet_config`, 331 px).
+
+    Args:
+      images, num_classes, is_training, config, current_step: as :func:`build_nasnet_cifar`.
+      final_endpoint: stop at this end point (``Stem``, ``Cell_3``, ``Reduction_Cell_0``, ...).
+
+    Returns:
+      ``(logits, end_points)``.
+    """
     return _build_nasnet(images, num_classes, is_training, final_endpoint, config, current_step,
-                         large_imagenet_config, "imagenet", 2)
+                         large_imagenet_config, "imagenet")
 
 
-build_nasnet_cifar.__doc__ = "Builds NASNet-A for CIFAR-10 (:func:`cifar_config`; no ``final_endpoint``, as upstream)." \
-    + _BUILD_DOC.replace("      final_endpoint: stop at this end point (``Stem``, ``Cell_3``, ``Reduction_Cell_0``, ...).\n",
-                         "")
-build_nasnet_mobile.__doc__ = "Builds NASNet-A mobile for ImageNet (:func:`mobile_imagenet_config`)." + _BUILD_DOC
-build_nasnet_large.__doc__ = "Builds NASNet-A large for ImageNet (:func:`large_imagenet_config`)." + _BUILD_DOC
 build_nasnet_cifar.default_image_size = 32
 build_nasnet_mobile.default_image_size = 224
 build_nasnet_large.default_image_size = 331

@@ -20,7 +20,7 @@ upstream. Variable names are TF-Slim's (``cell_0/comb_iter_0/left/separable_5x5_
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import List, Optional, Sequence, Union
+from typing import Callable, List, Optional, Sequence, Union
 
 import torch
 import torch.nn.functional as F
@@ -30,7 +30,7 @@ from torchslim.layers.common import resolve_is_training
 
 __all__ = ["DATA_FORMAT_NCHW", "DATA_FORMAT_NHWC", "INVALID", "CLIP_BY_VALUE_CAP", "calc_reduction_layers",
            "get_channel_index", "get_channel_dim", "global_avg_pool", "factorized_reduction", "drop_path",
-           "Operation", "parse_operation", "NasNetABaseCell", "NasNetANormalCell", "NasNetAReductionCell"]
+           "Operation", "parse_operation", "activation", "NasNetABaseCell", "NasNetANormalCell", "NasNetAReductionCell"]
 
 DATA_FORMAT_NCHW = "NCHW"
 DATA_FORMAT_NHWC = "NHWC"
@@ -245,7 +245,7 @@ def parse_operation(operation: Union[str, Operation]) -> Operation:
     raise ValueError(f"Unimplemented operation {operation!r}")
 
 
-def _activation(use_bounded_activation: bool):
+def activation(use_bounded_activation: bool) -> Callable[[torch.Tensor], torch.Tensor]:
     """ReLU6 for bounded activations, else ReLU (looked up at call time in :mod:`torchslim.nn`)."""
     return slim.nn.relu6 if use_bounded_activation else slim.nn.relu
 
@@ -257,7 +257,7 @@ def _stacked_separable_conv(net: torch.Tensor, stride: int, operation: Union[str
     Only the first convolution strides.
     """
     op = parse_operation(operation)
-    activation_fn = _activation(use_bounded_activation)
+    activation_fn = activation(use_bounded_activation)
     for layer_num in range(1, op.num_layers + 1):
         net = activation_fn(net)
         net = slim.separable_conv2d(net, filter_size, op.kernel_size, depth_multiplier=1, stride=stride,
@@ -369,7 +369,7 @@ class NasNetABaseCell:
             return curr_layer
         curr_num_filters = self._filter_size
         prev_num_filters = get_channel_dim(prev_layer.shape)
-        activation_fn = _activation(self._use_bounded_activation)
+        activation_fn = activation(self._use_bounded_activation)
         if int(curr_layer.shape[2]) != int(prev_layer.shape[2]):
             return factorized_reduction(activation_fn(prev_layer), curr_num_filters, stride=2)
         if curr_num_filters != prev_num_filters:
@@ -380,7 +380,7 @@ class NasNetABaseCell:
     def _cell_base(self, net: torch.Tensor, prev_layer: Optional[torch.Tensor]) -> List[torch.Tensor]:
         """The two input hidden states at the cell's width: ``[1x1(net), reduced prev_layer]``."""
         prev_layer = self._reduce_prev_layer(prev_layer, net)
-        net = _activation(self._use_bounded_activation)(net)
+        net = activation(self._use_bounded_activation)(net)
         net = slim.conv2d(net, self._filter_size, 1, scope="1x1")
         net = slim.batch_norm(net, scope="beginning_bn")
         return [net, prev_layer]
@@ -460,7 +460,8 @@ class NasNetABaseCell:
         if keep_prob >= 1.0:
             return net
         if drop_connect_version not in ("v1", "v2", "v3"):
-            raise ValueError(f"drop_path: drop_connect_version must be 'v1', 'v2' or 'v3', got {drop_connect_version!r}")
+            raise ValueError(f"drop_path: drop_connect_version must be 'v1', 'v2' or 'v3', "
+                             f"got {drop_connect_version!r}")
         if drop_connect_version in ("v2", "v3"):
             if self._cell_num == -1:
                 raise ValueError("drop_path: the schedule by layer needs the cell's cell_num")

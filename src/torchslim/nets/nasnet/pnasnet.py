@@ -24,7 +24,6 @@ from typing import Optional, Tuple
 
 import torch
 
-import torchslim as slim
 from torchslim.compat.hparams import HParams
 from torchslim.nets.nasnet import nasnet, nasnet_utils
 
@@ -93,7 +92,7 @@ def build_pnasnet_base(images: torch.Tensor, normal_cell: nasnet_utils.NasNetABa
     aux_head_cell_idxes = [reduction_indices[1] - 1] if len(reduction_indices) >= 2 else []
     filter_scaling = 1.0
     true_cell_num = 2  # counts the stem cells
-    activation_fn = slim.nn.relu6 if hparams.use_bounded_activation else slim.nn.relu
+    activation_fn = nasnet_utils.activation(hparams.use_bounded_activation)
     for cell_num in range(hparams.num_cells):
         is_reduction = cell_num in reduction_indices
         if is_reduction:
@@ -148,7 +147,14 @@ def build_pnasnet_large(images: torch.Tensor, num_classes: Optional[int], is_tra
 def build_pnasnet_mobile(images: torch.Tensor, num_classes: Optional[int], is_training=True,
                          final_endpoint: Optional[str] = None,
                          config: Optional[HParams] = None) -> Tuple[torch.Tensor, nasnet.EndPoints]:
-    """Builds PNASNet-5 mobile for ImageNet (:func:`mobile_imagenet_config`); arguments as :func:`build_pnasnet_large`."""
+    """Builds PNASNet-5 mobile for ImageNet (:func:`mobile_imagenet_config`).
+
+    Args:
+      images, num_classes, is_training, final_endpoint, config: as :func:`build_pnasnet_large`.
+
+    Returns:
+      ``(logits, end_points)``.
+    """
     return _build_pnasnet(images, num_classes, is_training, final_endpoint, config, mobile_imagenet_config)
 
 
