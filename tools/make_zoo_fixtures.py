@@ -40,7 +40,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import zoo_weights  # noqa: E402
-from zoo_cases import CASES, CASES_BY_NAME, ZooCase  # noqa: E402
+from zoo_cases import CASES, CASES_BY_NAME, ZooCase, resolve_kwargs  # noqa: E402
 
 INPUTS_KEPT_UP_TO = 64 * 1024
 """Inputs with at most this many elements are stored in expected.npz; larger ones are redrawn."""
@@ -50,6 +50,7 @@ IMPORT_REWRITES = [
     (r"^slim = tf\.contrib\.slim$", "import tf_slim as slim"),
     (r"^from tensorflow\.contrib import slim as contrib_slim$", "import tf_slim as contrib_slim"),
     (r"^import tensorflow\.contrib\.slim as slim$", "import tf_slim as slim"),
+    (r"^from tensorflow\.contrib import training as contrib_training$", "from tf_slim import training as contrib_training"),
 ]
 
 
@@ -63,6 +64,27 @@ def _install_tf_slim_shim() -> None:
     from tensorflow.python.framework import ops, tensor
     if not hasattr(ops, "Tensor"):
         ops.Tensor = tensor.Tensor
+    import tf_slim
+    if not hasattr(tf_slim.training, "HParams"):  # NASNet's contrib_training.HParams / slim.training.HParams
+        tf_slim.training.HParams = _HParams
+    # Files converted from tf.contrib.slim call slim.layers.<regularizer / initializer> (the contrib
+    # namespace); they set only initial values, which the generator replaces anyway.
+    for name, source in (("l2_regularizer", tf_slim.regularizers),
+                         ("variance_scaling_initializer", tf_slim.initializers)):
+        if not hasattr(tf_slim.layers, name):
+            setattr(tf_slim.layers, name, getattr(source, name))
+
+
+class _HParams:
+    """The part of ``tf.contrib.training.HParams`` the nets use: keyword values and ``set_hparam``."""
+
+    def __init__(self, **kwargs):
+        self.__dict__.update(kwargs)
+
+    def set_hparam(self, name, value):
+        if name not in self.__dict__:
+            raise KeyError(name)
+        setattr(self, name, value)
 
 
 class _UpstreamNets(importlib.abc.MetaPathFinder, importlib.abc.SourceLoader):
@@ -146,11 +168,13 @@ def _calibrate(sess, graph, tf, feed: dict, case: ZooCase, variables: list) -> d
     generator = zoo_weights.rng(case.name, zoo_weights.CALIBRATION_STREAM)
     by_name = {v.op.name: v for v in variables}
     layers = [name[: -len("/moving_mean")] for name in by_name if name.endswith("/moving_mean")]
-    bn_inputs = _bn_inputs(graph)
+    bn_inputs = {} if case.kwargs.get("is_training") is True else _bn_inputs(graph)
     missing = [scope for scope in layers if scope not in bn_inputs]
-    if missing:
+    if missing and case.kwargs.get("is_training") is not True:
         raise RuntimeError(f"{case.name}: no fused batch-norm op reads {missing[0]}/moving_mean; cannot calibrate")
     started = time.time()
+    if case.kwargs.get("is_training") is True:  # batch statistics: the moving ones are not read
+        return {"layers": 0, "rounds": 0, "seconds": 0.0, "skipped": "is_training: batch statistics"}
     for scope in layers:
         inputs = bn_inputs[scope]
         axes = list(range(len(inputs.shape) - 1))
@@ -177,6 +201,7 @@ def make_case(case: ZooCase, finder: _UpstreamNets, out: Path) -> dict:
     started = time.time()
     module = importlib.import_module(f"nets.{case.module}")
     fn = getattr(module, case.fn)
+    kwargs = resolve_kwargs(case.kwargs, module)
     inputs_value = zoo_weights.draw_inputs(case.name, case.input_shape)
     graph = tf.Graph()
     with graph.as_default():
@@ -185,9 +210,9 @@ def make_case(case: ZooCase, finder: _UpstreamNets, out: Path) -> dict:
             import tf_slim as slim
             scope_module = importlib.import_module(f"nets.{case.arg_scope_module or case.module}")
             with slim.arg_scope(getattr(scope_module, case.arg_scope_fn)(**case.arg_scope_kwargs)):
-                output, end_points = fn(images, **case.kwargs)
+                output, end_points = fn(images, **kwargs)
         else:
-            output, end_points = fn(images, **case.kwargs)
+            output, end_points = fn(images, **kwargs)
         variables = tf.global_variables()
         trainable = {v.op.name for v in tf.trainable_variables()}
         built = time.time()

@@ -8,6 +8,9 @@ the reference TF-Slim; ``tests/nets/test_zoo_golden.py`` builds the same row wit
 calibrated batch-norm statistics and checksums, the tests redrawing the weights from the recipe
 (``tools/zoo_weights.py``) — VGG, AlexNet and OverFeat hold 50M-146M parameters whatever the input.
 ``sample``: end points larger than this many elements are stored as evenly spaced samples.
+
+A kwarg made by :func:`config` (NASNet / PNASNet's ``config``) is an HParams in both frameworks:
+``{"hparams": "<function of the case's module>", "overrides": {...}}``, built by :func:`resolve_kwargs`.
 """
 
 from __future__ import annotations
@@ -41,6 +44,24 @@ class ZooCase:
 
 
 EVAL = {"is_training": False}
+
+
+def config(fn: str, **overrides: Any) -> Dict[str, Any]:
+    """A JSON spec of an HParams kwarg: ``<case module>.<fn>()`` with ``set_hparam(name, value)`` per override."""
+    return {"hparams": fn, "overrides": dict(overrides)}
+
+
+def resolve_kwargs(kwargs: Dict[str, Any], module: Any) -> Dict[str, Any]:
+    """The case's kwargs with every :func:`config` spec built from ``module`` (upstream's or torchslim's)."""
+    resolved = {}
+    for name, value in kwargs.items():
+        if isinstance(value, dict) and set(value) == {"hparams", "overrides"}:
+            hparams: Any = getattr(module, value["hparams"])()
+            for key, override in value["overrides"].items():
+                hparams.set_hparam(key, override)
+            value = hparams
+        resolved[name] = value
+    return resolved
 
 CASES: List[ZooCase] = [
     ZooCase("alexnet_v2", "alexnet", "alexnet_v2", {"num_classes": 10, **EVAL}, [1, 224, 224, 3],
@@ -96,5 +117,38 @@ CASES.append(ZooCase("mobilenet_v1_base_explicit_padding_os8", "mobilenet_v1", "
                      [2, 67, 75, 3], **MOBILENET_V1_SCOPE, checkpoint=False,
                      notes="use_explicit_padding on odd sizes (the split differs from SAME's), output_stride 8: "
                            "padding for the atrous depthwise convolutions (rates 2 and 4); weights redrawn"))
+NASNET_SMALL = {"num_cells": 3, "num_conv_filters": 8}
+"""Three cells (reductions before cells 1 and 2) of 8 filters: every piece of the net, small.
+
+The NASNet / PNASNet cases store no checkpoint (weights redrawn from the recipe), as the others here.
+"""
+
+CASES += [
+    ZooCase("nasnet_cifar_small", "nasnet.nasnet", "build_nasnet_cifar",
+            {"num_classes": 10, "config": config("cifar_config", num_cells=6, num_conv_filters=8), **EVAL},
+            [2, 32, 32, 3], arg_scope_fn="nasnet_cifar_arg_scope", checkpoint=False,
+            notes="6 cells of 8 filters (reductions before cells 2 and 4)"),
+    ZooCase("nasnet_cifar_small_train", "nasnet.nasnet", "build_nasnet_cifar",
+            {"num_classes": 10, "is_training": True,
+             "config": config("cifar_config", num_cells=6, num_conv_filters=8, drop_path_keep_prob=1.0)},
+            [4, 32, 32, 3], arg_scope_fn="nasnet_cifar_arg_scope", checkpoint=False,
+            notes="training: batch statistics and the AuxLogits head (aux_3); drop-path off so it is deterministic; "
+                  "the head's 4x4x128x768 conv alone is 6 MB"),
+    ZooCase("nasnet_mobile_small", "nasnet.nasnet", "build_nasnet_mobile",
+            {"num_classes": 10, "config": config("mobile_imagenet_config", **NASNET_SMALL), **EVAL},
+            [2, 72, 72, 3], arg_scope_fn="nasnet_mobile_arg_scope", checkpoint=False,
+            notes="3 cells of 8 filters, 72 px (odd maps 35, 9, 5, 3)"),
+    ZooCase("nasnet_large_small", "nasnet.nasnet", "build_nasnet_large",
+            {"num_classes": 10, "config": config("large_imagenet_config", **NASNET_SMALL), **EVAL},
+            [1, 72, 72, 3], arg_scope_fn="nasnet_large_arg_scope", checkpoint=False,
+            notes="3 cells of 8 filters, 72 px; skip_reduction_layer_input"),
+    ZooCase("pnasnet_mobile_small", "nasnet.pnasnet", "build_pnasnet_mobile",
+            {"num_classes": 10, "config": config("mobile_imagenet_config", num_cells=3, num_conv_filters=10), **EVAL},
+            [2, 72, 72, 3], arg_scope_fn="pnasnet_mobile_arg_scope", checkpoint=False,
+            notes="3 cells of 10 filters (odd stem widths 5), 72 px"),
+    ZooCase("pnasnet_large_small", "nasnet.pnasnet", "build_pnasnet_large",
+            {"num_classes": 10, "config": config("large_imagenet_config", num_cells=3, num_conv_filters=10), **EVAL},
+            [1, 72, 72, 3], arg_scope_fn="pnasnet_large_arg_scope", checkpoint=False, notes="3 cells of 10 filters, 72 px"),
+]
 
 CASES_BY_NAME: Dict[str, ZooCase] = {case.name: case for case in CASES}

@@ -1,7 +1,8 @@
 """Every public net function's signature against the sources it ports, written down here from them.
 
 Sources: ``tensorflow/models`` ``research/slim/nets`` (``resnet_utils.py`` and ``resnet_v2.py`` @03cdc5f,
-``resnet_v1.py`` @3b998e4, ``inception_resnet_v2.py`` @608bd22, ``nets_factory.py`` @6766e6d) and
+``resnet_v1.py`` @3b998e4, ``inception_resnet_v2.py`` @608bd22, ``nets_factory.py`` @6766e6d, ``nasnet/*.py``
+newest) and
 davidsandberg/facenet ``src/models/inception_resnet_v1.py`` @096ed77. Parameter names, order, kinds
 and defaults must be the sources'; a callable default is written by its name, ``UPDATE_OPS`` by its
 key. The only additions are keyword-only (after ``*``) or whole functions TF-Slim lacks (the
@@ -20,6 +21,7 @@ from torchslim.nets import (alexnet, cifarnet, inception_resnet_v1, inception_re
 from torchslim.nets import inception_v2, inception_v3, inception_v4
 from torchslim.nets.mobilenet import mobilenet_v2, mobilenet_v3
 from torchslim.nets import mobilenet_v1
+from torchslim.nets.nasnet import nasnet, nasnet_utils, pnasnet
 
 _V1_HEAD = "inputs, num_classes=None, is_training=True, global_pool=True, output_stride=None, "
 _V1_TAIL = "min_base_depth=8, depth_multiplier=1, reuse=None, scope='{}')"
@@ -118,6 +120,28 @@ SIGNATURES.update({
                                          "batch_norm_updates_collections=UPDATE_OPS, normalizer_fn=batch_norm)",
 })
 
+# nasnet/nasnet_utils.py, nasnet.py, pnasnet.py (newest, tf_slim)
+_NASNET_SCOPE = "(weight_decay={}, batch_norm_decay={}, batch_norm_epsilon={})"
+_NASNET_BUILD = "(images, num_classes, is_training=True, final_endpoint=None, config=None{})"
+SIGNATURES.update({
+    nasnet_utils.calc_reduction_layers: "(num_cells, num_reduction_layers)",
+    nasnet_utils.get_channel_index: "(data_format='null')",
+    nasnet_utils.get_channel_dim: "(shape, data_format='null')",
+    nasnet_utils.global_avg_pool: "(x, data_format='null')",
+    nasnet_utils.factorized_reduction: "(net, output_filters, stride, data_format='null')",
+    nasnet_utils.drop_path: "(net, keep_prob, is_training=True)",
+    nasnet.nasnet_cifar_arg_scope: _NASNET_SCOPE.format(0.0005, 0.9, 1e-05),
+    nasnet.nasnet_mobile_arg_scope: _NASNET_SCOPE.format(4e-05, 0.9997, 0.001),
+    nasnet.nasnet_large_arg_scope: _NASNET_SCOPE.format(5e-05, 0.9997, 0.001),
+    pnasnet.pnasnet_mobile_arg_scope: _NASNET_SCOPE.format(4e-05, 0.9997, 0.001),
+    pnasnet.pnasnet_large_arg_scope: _NASNET_SCOPE.format(4e-05, 0.9997, 0.001),
+    nasnet.build_nasnet_cifar: "(images, num_classes, is_training=True, config=None, current_step=None)",
+    nasnet.build_nasnet_mobile: _NASNET_BUILD.format(", current_step=None"),
+    nasnet.build_nasnet_large: _NASNET_BUILD.format(", current_step=None"),
+    pnasnet.build_pnasnet_mobile: _NASNET_BUILD.format(""),
+    pnasnet.build_pnasnet_large: _NASNET_BUILD.format(""),
+})
+
 
 def _default(value) -> str:
     if value is slim.GraphKeys.UPDATE_OPS:
@@ -168,6 +192,9 @@ DEFAULT_IMAGE_SIZES.update({inception_v2.inception_v2: 224, inception_v3.incepti
                             inception_v4.inception_v4: 299})
 DEFAULT_IMAGE_SIZES.update({getattr(mobilenet_v1, name): 224 for name in (
     "mobilenet_v1", "mobilenet_v1_075", "mobilenet_v1_050", "mobilenet_v1_025")})
+DEFAULT_IMAGE_SIZES.update({nasnet.build_nasnet_cifar: 32, nasnet.build_nasnet_mobile: 224,
+                            nasnet.build_nasnet_large: 331, pnasnet.build_pnasnet_mobile: 224,
+                            pnasnet.build_pnasnet_large: 331})
 
 
 @pytest.mark.parametrize("fn", list(DEFAULT_IMAGE_SIZES), ids=lambda f: f.__name__)
@@ -197,6 +224,9 @@ TF_SLIM_FACTORY.update({name: (getattr(m, fn), m.training_scope) for name, m, fn
     ("mobilenet_edgetpu", mobilenet_v3, "edge_tpu"), ("mobilenet_edgetpu_075", mobilenet_v3, "edge_tpu_075"))})
 TF_SLIM_FACTORY.update({name: (getattr(mobilenet_v1, name), mobilenet_v1.mobilenet_v1_arg_scope) for name in (
     "mobilenet_v1", "mobilenet_v1_075", "mobilenet_v1_050", "mobilenet_v1_025")})
+TF_SLIM_FACTORY.update({name: (getattr(m, "build_" + name), getattr(m, name + "_arg_scope"))
+                        for m, names in ((nasnet, ("nasnet_cifar", "nasnet_mobile", "nasnet_large")),
+                                         (pnasnet, ("pnasnet_mobile", "pnasnet_large"))) for name in names})
 
 
 def test_nets_factory_has_tf_slims_names():

@@ -96,6 +96,8 @@ _ENTRIES: Dict[str, Tuple[str, Any, str]] = {
                   mobilenet_edgetpu_075="edge_tpu_075"),
     **_nets("mobilenet_v1", "mobilenet_v1_arg_scope", "mobilenet_v1", "mobilenet_v1_075", "mobilenet_v1_050",
             "mobilenet_v1_025"),
+    **{name: ("nasnet.nasnet", "build_" + name, name + "_arg_scope") for name in ("nasnet_cifar", "nasnet_mobile", "nasnet_large")},
+    **{name: ("nasnet.pnasnet", "build_" + name, name + "_arg_scope") for name in ("pnasnet_mobile", "pnasnet_large")},
 }
 
 
