@@ -203,8 +203,27 @@ def _inputs(case: Case) -> np.ndarray:
 
 
 # -- reference side (TensorFlow) --------------------------------------------------------------------------------------
-def _tf_contrib_alias(tf, tf_slim) -> None:
-    """Old files reach Slim through ``tf.contrib.{slim,layers,framework}``; TF 2 has no contrib: alias tf_slim."""
+class _ReferenceHParams:
+    """``tf.contrib.training.HParams`` as far as NASNet uses it (attributes, ``set_hparam``), for tf-slim 1.1.0."""
+
+    def __init__(self, **values):
+        self.__dict__.update(values)
+
+    def set_hparam(self, name, value):
+        setattr(self, name, value)
+
+
+def _tf_slim_aliases(tf, tf_slim) -> None:
+    """Reference-side aliases, so that files of every upstream age import under TF 2.15 + tf-slim 1.1.0.
+
+    Old files reach Slim through ``tf.contrib.{slim,layers,framework}`` (TF 2 has no contrib): tf_slim.
+    NASNet calls ``slim.layers.l2_regularizer``; in tf-slim 1.1.0 ``tf_slim.layers`` is shadowed by its
+    ``layers.layers`` submodule, which lacks it: point it back at the ``tf_slim.layers`` package. NASNet
+    also calls ``slim.training.HParams``, which tf-slim 1.1.0 does not have.
+    """
+    tf_slim.layers = sys.modules["tf_slim.layers"]
+    if not hasattr(tf_slim.training, "HParams"):  # NASNet's slim.training.HParams was tf.contrib.training's
+        tf_slim.training.HParams = _ReferenceHParams
     contrib = types.ModuleType("tensorflow.contrib")
     contrib.slim = contrib.layers = contrib.framework = tf_slim
     for name in ("", ".slim", ".layers", ".framework"):
@@ -254,18 +273,19 @@ def reference_main(names: Sequence[str], work: Path) -> int:
     import tensorflow.compat.v1 as tf
     import tf_slim
     tf.disable_v2_behavior()
-    _tf_contrib_alias(tf, tf_slim)
+    _tf_slim_aliases(tf, tf_slim)
     _environment_shims()
     sys.meta_path.insert(0, UpstreamNets(work / "src"))
     assert IMPORT_REWRITES  # the rewrites UpstreamNets applies (import lines only)
-    status = {}
+    status_file = work / "reference_status.json"
+    status = json.loads(status_file.read_text()) if status_file.exists() else {}
     for name in names:
         try:
             status[name] = "ok: " + reference_case(CASES_BY_NAME[name], work / name)
         except Exception as error:  # noqa: BLE001 - one case's failure is reported, the rest still run
             status[name] = f"reference failed: {type(error).__name__}: {str(error)[:300]}"
         print(name, status[name], flush=True)
-    (work / "reference_status.json").write_text(json.dumps(status, indent=1))
+    status_file.write_text(json.dumps(status, indent=1))
     return 0
 
 
@@ -318,7 +338,8 @@ def torchslim_case(case: Case, work: Path, root: Path) -> str:
         with torch.no_grad():
             output, end_points = model(x)
     except Exception as error:  # noqa: BLE001 - the first error is the result
-        return f"{type(error).__name__}: {str(error)[:240]} ({_upstream_line(error, root)})"
+        message = " ".join(str(error).split())[:240]
+        return f"{type(error).__name__}: {message} ({_upstream_line(error, root)})"
     worst, worst_key, problems = compare(output, end_points, expected)
     if problems or worst > TOLERANCE:
         return f"differs: {'; '.join(problems[:3]) or f'{worst:.2e} at {worst_key}'}"
@@ -370,8 +391,8 @@ def torchslim_main(names: Sequence[str], work: Path, root: Path, table: Optional
         case = CASES_BY_NAME[name]
         result = torchslim_case(case, work, root)
         matched += result.startswith("matched")
-        rows.append(f"| {case.file} | {case.name} | {result} |")
-        print(rows[-1], flush=True)
+        rows.append(f"| {case.file} | {case.name} | {result.replace('|', '/')} |")
+        print(rows[-1], file=sys.stderr, flush=True)
     rows.append(f"\n{matched} of {len(names)} matched")
     text = "\n".join(rows)
     print(text)
