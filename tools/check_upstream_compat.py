@@ -341,6 +341,9 @@ def torchslim_case(case: Case, work: Path, root: Path) -> str:
         message = " ".join(str(error).split())[:240]
         return f"{type(error).__name__}: {message} ({_upstream_line(error, root)})"
     worst, worst_key, problems = compare(output, end_points, expected)
+    tf_variables = set(json.loads((folder / "variables.json").read_text()))
+    unrestored = sorted(tf_variables - set(model.tf_variables()))
+    problems += [f"TF variable {name} not built" for name in unrestored[:3]]
     if problems or worst > TOLERANCE:
         return f"differs: {'; '.join(problems[:3]) or f'{worst:.2e} at {worst_key}'}"
     return f"matched ({worst:.1e})"
