@@ -48,6 +48,11 @@ def _shim_tf_slim() -> None:
     for name in ("normalization", "core", "convolutional", "pooling", "base"):
         sys.modules["tf_keras.legacy_tf_layers." + name] = importlib.import_module(
             "tf_keras.src.legacy_tf_layers." + name)
+    import tf_slim
+    # tf-slim 1.1.0's ``tf_slim.layers`` attribute is its ``layers.layers`` submodule; TF 1's contrib
+    # ``slim.layers`` was the package, with the initializers and regularizers (upstream NASNet calls
+    # ``slim.layers.l2_regularizer``): point the attribute back at the package.
+    tf_slim.layers = sys.modules["tf_slim.layers"]
 
 
 def _load(path: pathlib.Path):

@@ -297,3 +297,8 @@ def main(argv=None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+# Public names for the other reference-side tools (tools/check_upstream_compat.py).
+install_tf_slim_shim = _install_tf_slim_shim
+UpstreamNets = _UpstreamNets

@@ -33,13 +33,21 @@ _LAZY = {"assign_from_checkpoint": "torchslim.checkpoint", "assign_from_checkpoi
          "export_model": "torchslim.export"}
 
 
+# tf_slim submodules that net files reach as attributes (``slim.training.HParams``), imported on first use.
+_SUBMODULES = ("training",)
+
+
 def __getattr__(name: str):
     if name in _LAZY:
         import importlib
 
         return getattr(importlib.import_module(_LAZY[name]), name)
+    if name in _SUBMODULES:
+        import importlib
+
+        return importlib.import_module(f"torchslim.{name}")
     raise AttributeError(f"module 'torchslim' has no attribute {name!r}")
 
 
 def __dir__():
-    return sorted(set(globals()) | set(_LAZY))
+    return sorted(set(globals()) | set(_LAZY) | set(_SUBMODULES))

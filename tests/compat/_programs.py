@@ -22,6 +22,7 @@ IMPORTS = {
     r"^import tensorflow\.compat\.v1 as (\w+)$": r"import torchslim.compat.v1 as \1",
     r"^import tensorflow as (\w+)$": r"import torchslim.compat as \1",
     r"^import tf_slim as (\w+)$": r"import torchslim as \1",
+    r"^from tensorflow\.python\.framework import tensor_util$": r"from torchslim.compat import tensor_util",
 }
 
 

@@ -73,3 +73,18 @@ def test_refuses_when_tensorflow_is_already_imported(monkeypatch):
     with pytest.raises(RuntimeError, match="tensorflow is already imported"):
         compat.install()
     assert not compat.installed()
+
+
+def test_slim_training_hparams_as_upstream_nasnet_builds_its_config():
+    # nets/nasnet/nasnet.py: `import tf_slim as slim` ... `slim.training.HParams(stem_multiplier=3.0, ...)`.
+    import torchslim.compat as compat
+    compat.install()
+    try:
+        import tf_slim as slim
+        hparams = slim.training.HParams(stem_multiplier=3.0, use_aux_head=1)
+        hparams.set_hparam("use_aux_head", 0)
+        assert (hparams.stem_multiplier, hparams.use_aux_head) == (3.0, 0)
+        assert slim.layers.l2_regularizer is slim.l2_regularizer
+        assert slim.layers.variance_scaling_initializer is slim.variance_scaling_initializer
+    finally:
+        compat.uninstall()

@@ -57,3 +57,17 @@ def test_unsupported_arguments_raise_naming_the_call():
         tf.Variable(1.0, name="v")
     with pytest.raises(TypeError, match="pre-TF-1.0"):
         tf.concat(3, [torch.zeros(1)])
+
+
+def test_op_name_scans_are_not_served_and_tensor_name_stays_pytorchs():
+    # Upstream MobileNet v2/v3 find end points by op name (os.path.dirname(net.name), net.graph.get_operations()).
+    # Eager tensors have neither; torch's own read-only Tensor.name is left as PyTorch has it (docs/porting.md §11).
+    import os
+
+    import torch
+    net = tf.identity(torch.zeros(1, 2, 2, 3), name="output")
+    assert net.name is None and not hasattr(net, "graph")
+    with pytest.raises(TypeError):
+        os.path.dirname(net.name)
+    with pytest.raises(NotImplementedError, match="tf.get_default_graph is not supported by torchslim.compat"):
+        tf.get_default_graph().get_operations()

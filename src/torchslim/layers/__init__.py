@@ -21,3 +21,7 @@ from torchslim.layers.normalization import batch_norm, layer_norm
 from torchslim.layers.pooling import avg_pool2d, max_pool2d
 from torchslim.layers.repeat import repeat, stack
 from torchslim.layers.normalization import group_norm
+# tf_slim.layers also holds tf-slim's initializers and regularizers (NASNet calls slim.layers.l2_regularizer).
+from torchslim.initializers import variance_scaling_initializer, xavier_initializer, xavier_initializer_conv2d  # noqa: E402,F401,I001
+from torchslim.regularizers import (apply_regularization, l1_l2_regularizer, l1_regularizer, l2_regularizer,  # noqa: E402,F401,I001
+                                    sum_regularizer)
