@@ -99,7 +99,7 @@ def add_train_parser(subparsers) -> argparse.ArgumentParser:
           help="net to train: resnet_v2_digits (small, default), resnet_v1_small / resnet_v2_small (TF-Slim's "
                "test nets), resnet_v1_18..200, resnet_v2_18..200, inception_resnet_v2, inception_resnet_v1")
     _flag(data, "preprocessing_name", default=None,
-          help="vgg or inception (default: by model name, as Slim's preprocessing_factory)")
+          help="cifarnet, inception, lenet or vgg (default: by model name, as Slim's preprocessing_factory)")
     _flag(data, "image_size", type=int, default=None,
           help="input height and width (default: 32 for the digits, else the net's default size)")
     _flag(data, "channels", type=int, choices=(1, 3), default=None,
