@@ -6,7 +6,10 @@ Run with the project's environment from the repository root, before ``tools/make
     PYTHONPATH=src python tools/make_data_written.py tests/fixtures/data
 
 Writes ``images/<class>/<n>.png|jpg`` (small, deterministic) and ``written/flowers/``: what
-``torchslim convert-data --num_shards 2 --num_validation 3`` makes of them.
+``torchslim convert-data --num_shards 2 --num_validation 3`` makes of them; ``sources/``: a tiny
+``cifar-10-python.tar.gz`` (the python batches' format, 2 images a batch) and MNIST's four gzip'ed IDX
+files (3 training, 2 test images), and ``written/cifar10/``, ``written/mnist/``: what convert-data makes
+of those.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import numpy as np
 from PIL import Image
 
 from torchslim.datasets.convert import convert_image_folder
+from torchslim.datasets.convert_archives import convert_cifar10, convert_mnist
 
 
 def make_images(folder: str) -> None:
@@ -34,12 +38,52 @@ def make_images(folder: str) -> None:
             image.save(os.path.join(folder, name, f"{i}.{'jpg' if i % 2 else 'png'}"))
 
 
+def make_cifar10_archive(path: str) -> None:
+    """``cifar-10-python.tar.gz`` with CIFAR's pickled dicts (bytes keys, [N, 3072] uint8 rows)."""
+    import io
+    import pickle
+    import tarfile
+
+    rng = np.random.RandomState(11)
+    with tarfile.open(path, "w:gz") as archive:
+        for name in [f"data_batch_{i}" for i in range(1, 6)] + ["test_batch"]:
+            batch = {b"batch_label": name.encode(), b"labels": [int(x) for x in rng.randint(0, 10, 2)],
+                     b"data": rng.randint(0, 256, (2, 3072)).astype(np.uint8),
+                     b"filenames": [b"a.png", b"b.png"]}
+            data = pickle.dumps(batch, protocol=2)
+            info = tarfile.TarInfo(f"cifar-10-batches-py/{name}")
+            info.size, info.mtime = len(data), 0
+            archive.addfile(info, io.BytesIO(data))
+
+
+def make_mnist_files(folder: str) -> None:
+    """MNIST's four gzip'ed IDX files, with 3 training and 2 test images."""
+    import gzip
+    import struct
+
+    rng = np.random.RandomState(12)
+    os.makedirs(folder, exist_ok=True)
+    for stem, count in (("train", 3), ("t10k", 2)):
+        images = rng.randint(0, 256, (count, 28, 28)).astype(np.uint8)
+        labels = rng.randint(0, 10, count).astype(np.uint8)
+        with gzip.GzipFile(os.path.join(folder, f"{stem}-images-idx3-ubyte.gz"), "wb", mtime=0) as handle:
+            handle.write(struct.pack(">IIII", 2051, count, 28, 28) + images.tobytes())
+        with gzip.GzipFile(os.path.join(folder, f"{stem}-labels-idx1-ubyte.gz"), "wb", mtime=0) as handle:
+            handle.write(struct.pack(">II", 2049, count) + labels.tobytes())
+
+
 def main(argv) -> None:
     out = argv[1] if len(argv) > 1 else "tests/fixtures/data"
     make_images(os.path.join(out, "images"))
     convert_image_folder(os.path.join(out, "images"), os.path.join(out, "written", "flowers"), "flowers",
                          num_shards=2, num_validation=3, seed=0)
-    print(f"wrote {out}/images and {out}/written")
+    sources = os.path.join(out, "sources")
+    os.makedirs(sources, exist_ok=True)
+    make_cifar10_archive(os.path.join(sources, "cifar-10-python.tar.gz"))
+    make_mnist_files(os.path.join(sources, "mnist"))
+    convert_cifar10(os.path.join(sources, "cifar-10-python.tar.gz"), os.path.join(out, "written", "cifar10"))
+    convert_mnist(os.path.join(sources, "mnist"), os.path.join(out, "written", "mnist"))
+    print(f"wrote {out}/images, {out}/sources and {out}/written")
 
 
 if __name__ == "__main__":

@@ -77,3 +77,36 @@ def test_tf_reads_convert_data_shards_as_torchslim_does(split, count):
         np.testing.assert_array_equal(records[i]["image"], expected[f"image_accurate/{i}"])
         assert np.abs(records[i]["image"].astype(int) - expected[f"image/{i}"]).max() <= FAST_DCT_LEVELS
         assert int(records[i]["label"]) == int(expected[f"label/{i}"])
+
+
+# ----------------------------------------------------------------------------------------------
+# CIFAR-10 and MNIST downloads converted by torchslim, read by TF (tf_read/) and by torchslim.
+
+def _source_images(name):
+    from torchslim.datasets import convert_archives
+
+    if name == "cifar10":
+        return {split: list(images) for split, images in
+                convert_archives.read_cifar10_batches(str(DATA / "sources" / "cifar-10-python.tar.gz")).items()}
+    return {split: list(zip(*arrays)) for split, arrays in convert_archives.read_mnist(str(DATA / "sources" /
+                                                                                          "mnist")).items()}
+
+
+@pytest.mark.parametrize("name, split, count", [("cifar10", "train", 10), ("cifar10", "test", 2),
+                                                ("mnist", "train", 3), ("mnist", "test", 2)])
+def test_tf_reads_converted_downloads_as_the_source_pixels(name, split, count, tmp_path):
+    from torchslim.datasets import convert_archives
+
+    convert = convert_archives.convert_cifar10 if name == "cifar10" else convert_archives.convert_mnist
+    source = DATA / "sources" / ("cifar-10-python.tar.gz" if name == "cifar10" else "mnist")
+    convert(str(source), str(tmp_path))
+    committed = DATA / "written" / name
+    assert filecmp.cmp(committed / f"{name}_{split}.tfrecord", tmp_path / f"{name}_{split}.tfrecord", shallow=False)
+    expected = _expected(DATA / "tf_read" / f"{name}_{split}.npz")
+    records = dataset_factory.get_dataset(name, split, str(committed)).records()
+    sources = _source_images(name)[split]
+    assert len(records) == int(expected["count"]) == len(sources) == count
+    for i, (pixels, label) in enumerate(sources):
+        np.testing.assert_array_equal(expected[f"image/{i}"], pixels)      # TF decodes the source pixels
+        np.testing.assert_array_equal(records[i]["image"], pixels)
+        assert int(expected[f"label/{i}"]) == int(records[i]["label"]) == int(label)
