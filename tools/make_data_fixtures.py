@@ -225,6 +225,7 @@ def make_tf_written(sess, out_dir):
 
 def make_tf_read(sess, fixtures):
     """What TF + Slim's decoders read from the files torchslim's writer made (``written/<layout>/``)."""
+    # (imagenet: the train shards of written/imagenet, with every item of Slim's imagenet decoder)
     layouts = (("flowers", ("train", "validation"), "flowers_%s_*.tfrecord", _flowers_decoder),
                ("cifar10", ("train", "test"), "cifar10_%s.tfrecord", _cifar10_decoder),
                ("mnist", ("train", "test"), "mnist_%s.tfrecord", _mnist_decoder))
@@ -238,6 +239,12 @@ def make_tf_read(sess, fixtures):
             files = sorted(glob.glob(os.path.join(folder, pattern % split)))
             out = _decode_files(sess, files, decoder_fn, ["image", "label"])
             _save_expected(os.path.join(fixtures, "tf_read", f"{name}_{split}.npz"), out)
+    folder = os.path.join(fixtures, "written", "imagenet")
+    if os.path.isdir(folder):
+        files = sorted(glob.glob(os.path.join(folder, "train-*")))
+        out = _decode_files(sess, files, _imagenet_decoder, ["image", "label", "label_text", "object/bbox",
+                                                             "object/label"])
+        _save_expected(os.path.join(fixtures, "tf_read", "imagenet_train.npz"), out)
 
 
 # ----------------------------------------------------------------------------------------------

@@ -45,7 +45,9 @@ def make_cifar10_archive(path: str) -> None:
     import tarfile
 
     rng = np.random.RandomState(11)
-    with tarfile.open(path, "w:gz") as archive:
+    import gzip
+
+    with gzip.GzipFile(path, "wb", mtime=0) as packed, tarfile.open(fileobj=packed, mode="w") as archive:
         for name in [f"data_batch_{i}" for i in range(1, 6)] + ["test_batch"]:
             batch = {b"batch_label": name.encode(), b"labels": [int(x) for x in rng.randint(0, 10, 2)],
                      b"data": rng.randint(0, 256, (2, 3072)).astype(np.uint8),
@@ -72,6 +74,30 @@ def make_mnist_files(folder: str) -> None:
             handle.write(struct.pack(">II", 2049, count) + labels.tobytes())
 
 
+def make_imagenet_sources(folder: str) -> None:
+    """Two synset folders (RGB JPEGs, a grey JPEG, a PNG), labels, metadata and one image's boxes."""
+    rng = np.random.RandomState(13)
+    synsets = ("n01440764", "n01443537")
+    for s, synset in enumerate(synsets):
+        os.makedirs(os.path.join(folder, "train", synset), exist_ok=True)
+        for i in range(3):
+            image = Image.fromarray(rng.randint(0, 256, (10 + i, 12 - s, 3)).astype(np.uint8))
+            name = f"{synset}_{i}.JPEG"
+            if i == 1:
+                image = image.convert("L")
+            if i == 2 and s == 1:
+                image.save(os.path.join(folder, "train", synset, f"{synset}_{i}.png"))
+                continue
+            image.save(os.path.join(folder, "train", synset, name), quality=90)
+    with open(os.path.join(folder, "synsets.txt"), "w") as handle:
+        handle.write("\n".join(synsets) + "\n")
+    with open(os.path.join(folder, "metadata.txt"), "w") as handle:
+        handle.write("n01440764\ttench, Tinca tinca\nn01443537\tgoldfish, Carassius auratus\nn99\tother\n")
+    with open(os.path.join(folder, "boxes.csv"), "w") as handle:
+        handle.write("n01440764_0.JPEG,0.1,0.2,0.5,0.9\nn01440764_0.JPEG,0.0,0.0,1.0,1.0\n"
+                     "n01443537_2.png,0.25,0.25,0.75,0.75\n")
+
+
 def main(argv) -> None:
     out = argv[1] if len(argv) > 1 else "tests/fixtures/data"
     make_images(os.path.join(out, "images"))
@@ -83,6 +109,13 @@ def main(argv) -> None:
     make_mnist_files(os.path.join(sources, "mnist"))
     convert_cifar10(os.path.join(sources, "cifar-10-python.tar.gz"), os.path.join(out, "written", "cifar10"))
     convert_mnist(os.path.join(sources, "mnist"), os.path.join(out, "written", "mnist"))
+    from torchslim.datasets.convert_imagenet import convert_imagenet_split
+
+    imagenet = os.path.join(sources, "imagenet")
+    make_imagenet_sources(imagenet)
+    convert_imagenet_split(os.path.join(imagenet, "train"), "train", os.path.join(out, "written", "imagenet"),
+                           os.path.join(imagenet, "synsets.txt"), os.path.join(imagenet, "metadata.txt"), 2,
+                           os.path.join(imagenet, "boxes.csv"))
     print(f"wrote {out}/images, {out}/sources and {out}/written")
 
 

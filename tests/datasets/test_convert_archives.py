@@ -80,3 +80,18 @@ def test_command_line(tmp_path, capsys):
     assert "--dataset_name cifar10 needs --source" in capsys.readouterr().err
     assert main(["convert-data", "--dataset_dir", str(tmp_path)]) == 1
     assert "give --image_dir" in capsys.readouterr().err
+
+
+def test_imagenet_command_line_and_errors(tmp_path, capsys):
+    source = SOURCES / "imagenet"
+    flags = ["convert-data", "--dataset_name", "imagenet", "--dataset_dir", str(tmp_path / "out"),
+             "--labels_file", str(source / "synsets.txt"), "--imagenet_metadata_file", str(source / "metadata.txt")]
+    assert main(flags + ["--train_directory", str(source / "train"), "--train_shards", "3"]) == 0
+    assert "train: 3 shards" in capsys.readouterr().out
+    assert len(dataset_factory.get_dataset("imagenet", "train", str(tmp_path / "out")).records()) == 6
+    assert main(flags) == 1
+    assert "needs --train_directory and/or --validation_directory" in capsys.readouterr().err
+    (tmp_path / "labels.txt").write_text("n01440764\nn00000001\n")
+    assert main(flags[:-4] + ["--labels_file", str(tmp_path / "labels.txt"), "--imagenet_metadata_file",
+                              str(source / "metadata.txt"), "--train_directory", str(source / "train")]) == 1
+    assert "no text for synsets n00000001" in capsys.readouterr().err

@@ -110,3 +110,29 @@ def test_tf_reads_converted_downloads_as_the_source_pixels(name, split, count, t
         np.testing.assert_array_equal(expected[f"image/{i}"], pixels)      # TF decodes the source pixels
         np.testing.assert_array_equal(records[i]["image"], pixels)
         assert int(expected[f"label/{i}"]) == int(records[i]["label"]) == int(label)
+
+
+def test_tf_reads_converted_imagenet_folders_as_torchslim_does(tmp_path):
+    from torchslim.datasets.convert_imagenet import convert_imagenet_split
+
+    source = DATA / "sources" / "imagenet"
+    convert_imagenet_split(str(source / "train"), "train", str(tmp_path), str(source / "synsets.txt"),
+                           str(source / "metadata.txt"), 2, str(source / "boxes.csv"))
+    committed = DATA / "written" / "imagenet"
+    for name in ("train-00000-of-00002", "train-00001-of-00002"):
+        assert filecmp.cmp(committed / name, tmp_path / name, shallow=False)
+    expected = _expected(DATA / "tf_read" / "imagenet_train.npz")
+    records = dataset_factory.get_dataset("imagenet", "train", str(committed)).records()
+    assert len(records) == int(expected["count"]) == 6
+    labels = []
+    for i in range(6):
+        np.testing.assert_array_equal(records[i]["image"], expected[f"image_accurate/{i}"])
+        assert records[i]["image"].shape[-1] == 3                  # grey and PNG files stored as RGB JPEG
+        assert int(records[i]["label"]) == int(expected[f"label/{i}"])
+        assert records[i]["label_text"] == expected[f"label_text/{i}"].item()
+        np.testing.assert_allclose(records[i]["object/bbox"], expected[f"object/bbox/{i}"].reshape(-1, 4))
+        np.testing.assert_array_equal(records[i]["object/label"], expected[f"object/label/{i}"])
+        labels.append(int(records[i]["label"]))
+    assert sorted(labels) == [1, 1, 1, 2, 2, 2]
+    boxed = [r for r in records if len(r["object/bbox"])]
+    assert sorted(len(r["object/bbox"]) for r in boxed) == [1, 2]  # ymin, xmin, ymax, xmax as Slim's BoundingBox

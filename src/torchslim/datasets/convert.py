@@ -1,6 +1,6 @@
 """An image folder to TFRecord shards + ``labels.txt``, laid out as Slim's ``download_and_convert_flowers``
-(CIFAR-10's and MNIST's downloads: :mod:`~torchslim.datasets.convert_archives`; both behind ``torchslim
-convert-data``).
+(CIFAR-10's and MNIST's downloads: :mod:`~torchslim.datasets.convert_archives`; ImageNet's synset
+folders: :mod:`~torchslim.datasets.convert_imagenet`; all behind ``torchslim convert-data``).
 
 ``root/<class name>/<image>`` becomes, in ``output_dir``::
 
@@ -129,7 +129,8 @@ def add_convert_data_parser(subparsers) -> argparse.ArgumentParser:
         description="Writes Slim's TFRecord files + labels.txt as download_and_convert_data.py does, from files "
                     "you have (nothing is downloaded): --image_dir <dir>/<class>/<images> in the flowers layout "
                     "(shards, train/validation), or --dataset_name cifar10 --source cifar-10-python.tar.gz, or "
-                    "--dataset_name mnist --source <folder of the four *-idx?-ubyte.gz files>.")
+                    "--dataset_name mnist --source <folder of the four *-idx?-ubyte.gz files>, or --dataset_name "
+                    "imagenet with build_imagenet_data.py's flags.")
     parser.add_argument("--image_dir", default=None, help="folder of class folders (the flowers layout)")
     parser.add_argument("--source", default=None,
                         help="with --dataset_name cifar10: cifar-10-python.tar.gz or its extracted folder; with "
@@ -138,6 +139,15 @@ def add_convert_data_parser(subparsers) -> argparse.ArgumentParser:
     parser.add_argument("--dataset_name", default="flowers",
                         help="cifar10 or mnist (with --source), else the image folder's file prefix (default: "
                              "flowers)")
+    imagenet = parser.add_argument_group("--dataset_name imagenet (build_imagenet_data.py's flags)")
+    for name, text in (("train_directory", "<dir>/<synset>/<images> of the training split"),
+                       ("validation_directory", "<dir>/<synset>/<images> of the validation split"),
+                       ("labels_file", "one synset per line (label = line number, from 1)"),
+                       ("imagenet_metadata_file", "'<synset>\\t<text>' lines"),
+                       ("bounding_box_file", "'<file>,xmin,ymin,xmax,ymax' lines (optional)")):
+        imagenet.add_argument(f"--{name}", default=None, help=text)
+    imagenet.add_argument("--train_shards", type=int, default=1024, help="training shards (default 1024)")
+    imagenet.add_argument("--validation_shards", type=int, default=128, help="validation shards (default 128)")
     parser.add_argument("--num_shards", type=int, default=5, help="shards per split (default: 5)")
     parser.add_argument("--num_validation", type=int, default=350, help="validation images (default: 350)")
     parser.add_argument("--random_seed", type=int, default=0, help="shuffling seed (default: 0)")
@@ -155,7 +165,25 @@ def run_convert_data(args: argparse.Namespace) -> int:
         return 1
 
 
+def _convert_imagenet(args: argparse.Namespace) -> int:
+    from .convert_imagenet import convert_imagenet_split
+
+    if not (args.labels_file and args.imagenet_metadata_file):
+        raise ValueError("--dataset_name imagenet needs --labels_file and --imagenet_metadata_file")
+    splits = [(d, n, k) for d, n, k in ((args.train_directory, "train", args.train_shards),
+                                        (args.validation_directory, "validation", args.validation_shards)) if d]
+    if not splits:
+        raise ValueError("--dataset_name imagenet needs --train_directory and/or --validation_directory")
+    for directory, split, shards in splits:
+        convert_imagenet_split(directory, split, args.dataset_dir, args.labels_file, args.imagenet_metadata_file,
+                               shards, args.bounding_box_file)
+        print(f"{split}: {shards} shards in {args.dataset_dir}")
+    return 0
+
+
 def _convert(args: argparse.Namespace) -> int:
+    if args.dataset_name == "imagenet":
+        return _convert_imagenet(args)
     if args.dataset_name in _ARCHIVES:
         from . import convert_archives
 
