@@ -1,7 +1,11 @@
 """Exports every net of ``nets_factory`` (and the small ResNets) to ``.onnx`` and ``.pt2`` and checks them.
 
     PYTHONPATH=src python tools/check_exports.py                      # every net, default sizes (long)
-    PYTHONPATH=src python tools/check_exports.py resnet_v1_50 inception_resnet_v2 --json out.json
+    PYTHONPATH=src python tools/check_exports.py --nets lenet,cifarnet,resnet_v2_small --json out.json
+    PYTHONPATH=src python tools/check_exports.py --list               # the names it would check
+
+The nets are whatever ``nets_factory.list_networks()`` holds when it runs (nets added to the
+factory are checked with no change here); ``--nets`` (comma-separated) or positional names pick some.
 
 For each net: built with 1001 classes (``inception_resnet_v1``: facenet's 128-d embedding) at its
 default image size (``--image_size`` to override), batch norm's moving statistics drawn at random
@@ -103,18 +107,36 @@ def format_row(row: dict) -> str:
             f"{row['mb']:>7.1f} MB  max scaled error {row['error']:.2e}  {'ok' if row['ok'] else 'OVER 1e-4'}")
 
 
-def main(argv=None) -> int:
+def selected_nets(names) -> list:
+    """``names`` checked against ``nets_factory`` (in the order given), or every factory net when empty.
+
+    Raises:
+      SystemExit: naming an unknown net and the choices.
+    """
     from torchslim.nets import nets_factory
 
+    try:
+        return [nets_factory.check_flag(name, "--nets") for name in names] or nets_factory.list_networks()
+    except ValueError as exc:
+        raise SystemExit(f"check_exports: {exc}") from None
+
+
+def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("nets", nargs="*", help="nets to check (default: all)")
+    parser.add_argument("nets", nargs="*", help="nets to check (default: every nets_factory net)")
+    parser.add_argument("--nets", dest="net_list", default="", help="comma-separated nets to check (with the "
+                        "positional ones; default: every nets_factory net)")
+    parser.add_argument("--list", action="store_true", help="print the nets that would be checked and stop")
     parser.add_argument("--image_size", type=int, default=0, help="input size (default: each net's default)")
     parser.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default)")
     parser.add_argument("--json", help="write the rows to this file")
     args = parser.parse_args(argv)
     if args.threads:
         torch.set_num_threads(args.threads)
-    nets = args.nets or nets_factory.list_networks()
+    nets = selected_nets(args.nets + [n.strip() for n in args.net_list.split(",") if n.strip()])
+    if args.list:
+        print("\n".join(nets))
+        return 0
     rows = []
     with tempfile.TemporaryDirectory() as directory:
         for name in nets:

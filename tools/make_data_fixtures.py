@@ -224,16 +224,27 @@ def make_tf_written(sess, out_dir):
 
 
 def make_tf_read(sess, fixtures):
-    """What TF + Slim's flowers decoder read from the files torchslim's writer made (``written/``)."""
-    folder = os.path.join(fixtures, "written", "flowers")
-    if not os.path.isdir(folder):
-        print("skipping tf_read: run tools/make_data_written.py first", file=sys.stderr)
-        return
+    """What TF + Slim's decoders read from the files torchslim's writer made (``written/<layout>/``)."""
+    # (imagenet: the train shards of written/imagenet, with every item of Slim's imagenet decoder)
+    layouts = (("flowers", ("train", "validation"), "flowers_%s_*.tfrecord", _flowers_decoder),
+               ("cifar10", ("train", "test"), "cifar10_%s.tfrecord", _cifar10_decoder),
+               ("mnist", ("train", "test"), "mnist_%s.tfrecord", _mnist_decoder))
     os.makedirs(os.path.join(fixtures, "tf_read"), exist_ok=True)
-    for split in ("train", "validation"):
-        files = sorted(glob.glob(os.path.join(folder, f"flowers_{split}_*.tfrecord")))
-        out = _decode_files(sess, files, _flowers_decoder, ["image", "label"])
-        _save_expected(os.path.join(fixtures, "tf_read", f"flowers_{split}.npz"), out)
+    for name, splits, pattern, decoder_fn in layouts:
+        folder = os.path.join(fixtures, "written", name)
+        if not os.path.isdir(folder):
+            print(f"skipping tf_read/{name}: run tools/make_data_written.py first", file=sys.stderr)
+            continue
+        for split in splits:
+            files = sorted(glob.glob(os.path.join(folder, pattern % split)))
+            out = _decode_files(sess, files, decoder_fn, ["image", "label"])
+            _save_expected(os.path.join(fixtures, "tf_read", f"{name}_{split}.npz"), out)
+    folder = os.path.join(fixtures, "written", "imagenet")
+    if os.path.isdir(folder):
+        files = sorted(glob.glob(os.path.join(folder, "train-*")))
+        out = _decode_files(sess, files, _imagenet_decoder, ["image", "label", "label_text", "object/bbox",
+                                                             "object/label"])
+        _save_expected(os.path.join(fixtures, "tf_read", "imagenet_train.npz"), out)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -345,9 +356,12 @@ def make_distorted_boxes(sess, path, samples=4000):
 
 
 def main(argv):
-    out = argv[1] if len(argv) > 1 else "tests/fixtures/data"
+    out = argv[1] if len(argv) > 1 and not argv[1].startswith("--") else "tests/fixtures/data"
     os.makedirs(out, exist_ok=True)
     with tf.Session() as sess:
+        if "--tf_read_only" in argv:  # after make_data_written.py, leaving the other golden files alone
+            make_tf_read(sess, out)
+            return
         make_tf_written(sess, os.path.join(out, "tf_written"))
         make_tf_read(sess, out)
         make_preprocessing(sess, os.path.join(out, "preprocessing.npz"))

@@ -12,7 +12,7 @@ from torchslim.cli import main
 from torchslim.export.classify import classify_batch, to_channels, top_k
 from torchslim.export.labels import output_labels
 from torchslim.export.nets import build_net
-from torchslim.train.preprocessing import inception_preprocess_image
+from torchslim.preprocessing import cifarnet_preprocessing
 
 
 def write_ppm(path, image: np.ndarray) -> str:
@@ -60,9 +60,9 @@ def test_cli_on_tf_slim_checkpoint_gives_eager_top5(fixtures_dir, tmp_path, caps
     assert main(["classify", "--model_name", "resnet_v2_small", "--checkpoint_path", ckpt, "--num_classes", "10",
                  "--image_size", "65", "--json"] + paths) == 0
     results = json.loads(capsys.readouterr().out)
-    # eager torchslim by hand: Slim's inception eval preprocessing (ResNet v2), the net, softmax
+    # eager torchslim by hand: the small ResNets' eval preprocessing (cifarnet's), the net, softmax
     model = build_net("resnet_v2_small", num_classes=10, image_size=65, checkpoint_path=ckpt)
-    batch = torch.stack([inception_preprocess_image(torch.from_numpy(image.astype(np.uint8)), 65, 65)
+    batch = torch.stack([cifarnet_preprocessing.preprocess_for_eval(torch.from_numpy(image.astype(np.uint8)), 65, 65)
                          for image in images])
     with torch.no_grad():
         probabilities = torch.softmax(model(batch)[0], -1).numpy()

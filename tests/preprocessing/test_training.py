@@ -114,7 +114,8 @@ def test_random_crop_offsets_cover_every_position():
 def test_factory_names_and_grayscale():
     assert preprocessing_factory.preprocessing_fn_map["resnet_v2_50"] is vgg_preprocessing
     assert preprocessing_factory.preprocessing_fn_map["mobilenet_v3_large"] is inception_preprocessing
-    assert len(preprocessing_factory.preprocessing_fn_map) == 34
+    assert len(preprocessing_factory.UPSTREAM_NAMES) == 34
+    assert set(preprocessing_factory.preprocessing_fn_map) >= set(preprocessing_factory.UPSTREAM_NAMES)
     out = preprocessing_factory.get_preprocessing("inception_v3", use_grayscale=True)(_image(), 20, 20)
     assert out.shape == (20, 20, 1)
     with pytest.raises(ValueError, match=r"Preprocessing name \[alexnet\] was not recognized"):

@@ -266,3 +266,24 @@ def test_train_and_eval_an_image_folder(tmp_path):
     assert status == 0, err
     assert "per class: digit3:" in out and _metrics(tmp_path / "run" / "eval" / "metrics.json")["top1"] == \
         metrics["top1"]
+
+
+# ----------------------------------------------------------------------------------------------
+# --moving_average_decay and --warmup_epochs end to end.
+
+def test_moving_averages_are_trained_saved_and_evaluated(tmp_path):
+    run = tmp_path / "run"
+    status, out, err = run_cli("train", "--train_dir", run, *SHORT, "--max_number_of_steps", 4,
+                               "--moving_average_decay", "0.9", "--warmup_epochs", "0.5")
+    assert status == 0, err
+    prefix = checkpoint.latest_checkpoint(str(run))
+    names = dict(checkpoint.list_variables(prefix))
+    model_weights = [n for n in names if n.endswith("/weights")]
+    assert model_weights and all(f"{n}/ExponentialMovingAverage" in names for n in model_weights)
+    in_job = _metrics(run / "eval" / "metrics.json")       # the averages' figures
+    status, out, err = run_cli("eval", "--checkpoint_path", run, "--num_threads", 1, "--moving_average_decay", "0.9")
+    assert status == 0, err
+    assert _metrics(run / "eval" / "metrics.json")["loss"] == pytest.approx(in_job["loss"], rel=1e-5)
+    status, out, err = run_cli("eval", "--checkpoint_path", run, "--num_threads", 1, "--eval_dir", tmp_path / "raw")
+    assert status == 0, err
+    assert _metrics(tmp_path / "raw" / "metrics.json")["loss"] != pytest.approx(in_job["loss"], rel=1e-5)

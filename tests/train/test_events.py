@@ -38,7 +38,7 @@ def test_reader_names_the_file_on_a_corrupt_record(tmp_path):
     data = bytearray(open(path, "rb").read())
     data[-6] ^= 0xFF  # inside the last record's payload
     open(path, "wb").write(bytes(data))
-    with pytest.raises(ValueError, match="bad data CRC"):
+    with pytest.raises(ValueError, match="the data's CRC32C does not match"):
         events.read_events(path)
     open(path, "wb").write(bytes(data[:-3]))
     with pytest.raises(ValueError, match="truncated record"):

@@ -111,6 +111,21 @@ def test_exponential_schedule_is_staircase_by_epochs():
     assert optim.configure_learning_rate("exponential", 0.01, 30, 7, 0.7).decay_steps == 3
 
 
+def test_warmup_is_a_line_from_zero_capping_the_decayed_rate():
+    # 1000 samples / 100 per step = 10 steps per epoch; 1.5 warm-up epochs = 15 steps
+    schedule = optim.configure_learning_rate("exponential", 0.01, 1000, 100, 2.0, 0.5, warmup_epochs=1.5)
+    assert schedule.warmup_steps == 15.0
+    assert schedule(0) == 0.0
+    assert schedule(3) == pytest.approx(0.01 * 3 / 15)
+    assert schedule(15) == pytest.approx(0.01)            # the line reaches the rate
+    assert schedule(20) == pytest.approx(0.005)           # decay_steps 20: 0.01 * 0.5 ** 1, under the line
+    fixed = optim.configure_learning_rate("fixed", 0.2, 64, 32, warmup_epochs=2)  # 2 steps per epoch -> 4
+    assert [fixed(s) for s in range(6)] == pytest.approx([0.0, 0.05, 0.1, 0.15, 0.2, 0.2])
+    assert optim.configure_learning_rate("fixed", 0.2, 64, 32)(0) == 0.2  # no warm-up by default
+    with pytest.raises(ValueError, match="--warmup_epochs"):
+        optim.configure_learning_rate("fixed", 0.2, 64, 32, warmup_epochs=-1)
+
+
 def test_polynomial_cosine_fixed_schedules():
     poly = optim.configure_learning_rate("polynomial", 0.1, 1000, 100, 2.0, end_learning_rate=0.001)
     assert poly(0) == pytest.approx(0.1) and poly(10) == pytest.approx(0.0505) and poly(99) == pytest.approx(0.001)

@@ -13,7 +13,7 @@ import contextlib
 import glob
 import os
 import shutil
-from typing import Dict, Optional
+from typing import Dict, Mapping, Optional
 
 import numpy as np
 import torch
@@ -54,7 +54,8 @@ def _with_step(path: str, global_step: Optional[int]) -> str:
 
 
 def save_checkpoint(model, path: "str | os.PathLike[str]", global_step: Optional[int] = None,
-                    update_state: bool = True, max_to_keep: Optional[int] = None) -> str:
+                    update_state: bool = True, max_to_keep: Optional[int] = None,
+                    extra_tensors: Optional[Mapping[str, np.ndarray]] = None) -> str:
     """Write a model's variables as a TF V2 checkpoint that TF-Slim restores by name.
 
     Like TF's ``Saver.save``: the prefix gets ``-<global_step>`` appended when a step is given,
@@ -70,12 +71,15 @@ def save_checkpoint(model, path: "str | os.PathLike[str]", global_step: Optional
         update_state: record the checkpoint in ``<directory>/checkpoint``.
         max_to_keep: with ``update_state``, delete the oldest checkpoints the state file lists
             beyond this many (None or 0: keep all).
+        extra_tensors: more ``{TF name: array}`` to save beside the variables (e.g. the
+            ``.../ExponentialMovingAverage`` shadows of a training run).
 
     Returns:
         The checkpoint prefix (or safetensors file) written.
 
     Raises:
-        ValueError: the model is not built, or ``path`` is a directory.
+        ValueError: the model is not built, ``path`` is a directory, or an extra tensor has the name
+            of one of the model's variables.
     """
     if not getattr(model, "built", False):
         raise ValueError("the model has no variables yet: build it (model.build(example_inputs)) before saving")
@@ -84,6 +88,10 @@ def save_checkpoint(model, path: "str | os.PathLike[str]", global_step: Optional
         raise ValueError(f"{prefix} is a directory; give a checkpoint prefix such as "
                          f"{os.path.join(prefix, 'model.ckpt')}")
     tensors = model_tensors(model)
+    clash = sorted(set(extra_tensors or {}) & set(tensors))
+    if clash:
+        raise ValueError(f"save_checkpoint: extra tensors {', '.join(clash[:5])} have the names of model variables")
+    tensors.update(extra_tensors or {})
     if global_step is not None and "global_step" not in tensors:
         tensors["global_step"] = np.asarray(int(global_step), dtype=np.int64)
     directory = os.path.dirname(os.path.abspath(prefix))

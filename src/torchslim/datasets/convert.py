@@ -1,4 +1,6 @@
-"""An image folder to TFRecord shards + ``labels.txt``, laid out as Slim's ``download_and_convert_flowers``.
+"""An image folder to TFRecord shards + ``labels.txt``, laid out as Slim's ``download_and_convert_flowers``
+(CIFAR-10's and MNIST's downloads: :mod:`~torchslim.datasets.convert_archives`; ImageNet's synset
+folders: :mod:`~torchslim.datasets.convert_imagenet`; all behind ``torchslim convert-data``).
 
 ``root/<class name>/<image>`` becomes, in ``output_dir``::
 
@@ -117,15 +119,35 @@ def convert_image_folder(image_dir: str, output_dir: str, name: str = "flowers",
     return written
 
 
+_ARCHIVES = ("cifar10", "mnist")
+
+
 def add_convert_data_parser(subparsers) -> argparse.ArgumentParser:
     """The ``torchslim convert-data`` flags (those of Slim's ``download_and_convert_data.py`` that apply)."""
     parser = subparsers.add_parser(
-        "convert-data", help="image folder -> Slim's TFRecord shards + labels.txt",
-        description="Writes <image_dir>/<class>/<images> as Slim's flowers-style TFRecord shards + labels.txt "
-                    "(Slim's download_and_convert_data.py downloads; here the images are yours).")
-    parser.add_argument("--image_dir", required=True, help="folder of class folders")
-    parser.add_argument("--dataset_dir", required=True, help="where the TFRecord shards and labels.txt are written")
-    parser.add_argument("--dataset_name", default="flowers", help="the files' prefix (default: flowers)")
+        "convert-data", help="image folder, CIFAR-10 or MNIST download -> Slim's TFRecords + labels.txt",
+        description="Writes Slim's TFRecord files + labels.txt as download_and_convert_data.py does, from files "
+                    "you have (nothing is downloaded): --image_dir <dir>/<class>/<images> in the flowers layout "
+                    "(shards, train/validation), or --dataset_name cifar10 --source cifar-10-python.tar.gz, or "
+                    "--dataset_name mnist --source <folder of the four *-idx?-ubyte.gz files>, or --dataset_name "
+                    "imagenet with build_imagenet_data.py's flags.")
+    parser.add_argument("--image_dir", default=None, help="folder of class folders (the flowers layout)")
+    parser.add_argument("--source", default=None,
+                        help="with --dataset_name cifar10: cifar-10-python.tar.gz or its extracted folder; with "
+                             "mnist: the folder of train/t10k-images/labels-idx?-ubyte.gz")
+    parser.add_argument("--dataset_dir", required=True, help="where the TFRecord files and labels.txt are written")
+    parser.add_argument("--dataset_name", default="flowers",
+                        help="cifar10 or mnist (with --source), else the image folder's file prefix (default: "
+                             "flowers)")
+    imagenet = parser.add_argument_group("--dataset_name imagenet (build_imagenet_data.py's flags)")
+    for name, text in (("train_directory", "<dir>/<synset>/<images> of the training split"),
+                       ("validation_directory", "<dir>/<synset>/<images> of the validation split"),
+                       ("labels_file", "one synset per line (label = line number, from 1)"),
+                       ("imagenet_metadata_file", "'<synset>\\t<text>' lines"),
+                       ("bounding_box_file", "'<file>,xmin,ymin,xmax,ymax' lines (optional)")):
+        imagenet.add_argument(f"--{name}", default=None, help=text)
+    imagenet.add_argument("--train_shards", type=int, default=1024, help="training shards (default 1024)")
+    imagenet.add_argument("--validation_shards", type=int, default=128, help="validation shards (default 128)")
     parser.add_argument("--num_shards", type=int, default=5, help="shards per split (default: 5)")
     parser.add_argument("--num_validation", type=int, default=350, help="validation images (default: 350)")
     parser.add_argument("--random_seed", type=int, default=0, help="shuffling seed (default: 0)")
@@ -133,7 +155,48 @@ def add_convert_data_parser(subparsers) -> argparse.ArgumentParser:
 
 
 def run_convert_data(args: argparse.Namespace) -> int:
-    """Runs ``torchslim convert-data``; prints the files written."""
+    """Runs ``torchslim convert-data``; prints the files written (exit status 1 with a message on bad input)."""
+    import sys
+
+    try:
+        return _convert(args)
+    except (ValueError, FileNotFoundError) as exc:
+        print(f"torchslim convert-data: error: {exc}", file=sys.stderr)
+        return 1
+
+
+def _convert_imagenet(args: argparse.Namespace) -> int:
+    from .convert_imagenet import convert_imagenet_split
+
+    if not (args.labels_file and args.imagenet_metadata_file):
+        raise ValueError("--dataset_name imagenet needs --labels_file and --imagenet_metadata_file")
+    splits = [(d, n, k) for d, n, k in ((args.train_directory, "train", args.train_shards),
+                                        (args.validation_directory, "validation", args.validation_shards)) if d]
+    if not splits:
+        raise ValueError("--dataset_name imagenet needs --train_directory and/or --validation_directory")
+    for directory, split, shards in splits:
+        convert_imagenet_split(directory, split, args.dataset_dir, args.labels_file, args.imagenet_metadata_file,
+                               shards, args.bounding_box_file)
+        print(f"{split}: {shards} shards in {args.dataset_dir}")
+    return 0
+
+
+def _convert(args: argparse.Namespace) -> int:
+    if args.dataset_name == "imagenet":
+        return _convert_imagenet(args)
+    if args.dataset_name in _ARCHIVES:
+        from . import convert_archives
+
+        if not args.source:
+            raise ValueError(f"--dataset_name {args.dataset_name} needs --source (the downloaded files)")
+        convert = convert_archives.convert_cifar10 if args.dataset_name == "cifar10" else convert_archives.convert_mnist
+        for split, count in convert(args.source, args.dataset_dir).items():
+            print(f"{split}: {count} images in {os.path.join(args.dataset_dir, f'{args.dataset_name}_{split}.tfrecord')}")
+        print(f"labels: {os.path.join(args.dataset_dir, 'labels.txt')}")
+        return 0
+    if not args.image_dir:
+        raise ValueError(f"--dataset_name {args.dataset_name} converts an image folder: give --image_dir (or "
+                         f"--dataset_name {' / '.join(_ARCHIVES)} with --source)")
     written = convert_image_folder(args.image_dir, args.dataset_dir, args.dataset_name, args.num_shards,
                                    args.num_validation, args.random_seed)
     for split, paths in written.items():

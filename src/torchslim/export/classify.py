@@ -18,6 +18,7 @@ import numpy as np
 import torch
 
 from torchslim.model import Model
+from torchslim.preprocessing import preprocessing_factory
 
 __all__ = ["eval_preprocessing", "to_channels", "top_k", "classify_batch", "classify_files", "format_results"]
 
@@ -32,7 +33,8 @@ def eval_preprocessing(model_name: str, image_size: int,
     Args:
       model_name: the net; picks the preprocessing as Slim's ``preprocessing_factory`` does.
       image_size: output height and width.
-      preprocessing_name: a preprocessing name instead of the net's (``vgg``, ``inception``).
+      preprocessing_name: a preprocessing name instead of the net's (``cifarnet``, ``inception``,
+        ``lenet``, ``vgg``).
 
     Returns:
       ``fn(image)``: ``[H, W, C]`` uint8 -> ``[image_size, image_size, C]`` float32 tensor.
@@ -40,9 +42,7 @@ def eval_preprocessing(model_name: str, image_size: int,
     Raises:
       ValueError: when no preprocessing is known for the net.
     """
-    from torchslim.train.preprocessing import get_preprocessing
-
-    fn = get_preprocessing(preprocessing_name or model_name, is_training=False)
+    fn = preprocessing_factory.get_preprocessing(preprocessing_name or model_name, is_training=False)
 
     def preprocess(image: np.ndarray) -> torch.Tensor:
         return fn(torch.from_numpy(np.ascontiguousarray(image)), image_size, image_size)

@@ -130,7 +130,8 @@ def add_classify_parser(subparsers) -> argparse.ArgumentParser:
     _flag(parser, "labels_file", default=None, metavar="FILE",
           help="Slim's labels.txt ('0:daisy' lines) naming the labels (default: ImageNet's names for "
                "1000/1001-class nets, else the label numbers)")
-    _flag(parser, "preprocessing_name", default=None, help="vgg or inception (default: by model name)")
+    _flag(parser, "preprocessing_name", default=None,
+          help="cifarnet, inception, lenet or vgg (default: by model name, as Slim's preprocessing_factory)")
     _flag(parser, "top_k", type=int, default=5, help="classes shown per image (default 5)")
     parser.add_argument("--json", action="store_true", help="print JSON instead of text")
     return parser

@@ -40,12 +40,15 @@ class TFRecordError(FileFormatError):
       path: the file name.
       offset: byte offset of the record at fault (``None`` when no single record is at fault).
       index: the record's number in the file, counting from 0 (``None`` when unknown).
+      truncated: the file ends inside the record (a writer may still be writing it, or was killed),
+        as opposed to a corrupt record.
     """
 
     def __init__(self, path: "str | os.PathLike[str]", offset: Optional[int], message: str,
-                 index: Optional[int] = None) -> None:
+                 index: Optional[int] = None, truncated: bool = False) -> None:
         self.offset = offset
         self.index = index
+        self.truncated = truncated
         where = []
         if index is not None:
             where.append(f"record {index}")
@@ -58,14 +61,14 @@ def _parse_header(path, offset: int, header: bytes, remaining: int, check_crc: b
     """The data length of the record whose 12-byte ``header`` starts at ``offset``."""
     if len(header) < HEADER_BYTES:
         raise TFRecordError(path, offset, f"truncated record header ({len(header)} of {HEADER_BYTES} bytes)",
-                            index)
+                            index, truncated=True)
     length_bytes = header[:8]
     if check_crc and masked_crc32c(length_bytes) != _CRC.unpack_from(header, 8)[0]:
         raise TFRecordError(path, offset, "corrupted record: the length's CRC32C does not match", index)
     length = _LENGTH.unpack(length_bytes)[0]
     if length + FOOTER_BYTES > remaining:
         raise TFRecordError(path, offset, f"truncated record: length {length} + {FOOTER_BYTES} CRC bytes run past "
-                                          f"the end of the file ({remaining} bytes left)", index)
+                                          f"the end of the file ({remaining} bytes left)", index, truncated=True)
     return length
 
 
@@ -79,7 +82,8 @@ def _read_one(handle: BinaryIO, path, offset: int, file_size: int, check_crc: bo
     length = _parse_header(path, offset, header, file_size - offset - HEADER_BYTES, check_crc, index)
     body = handle.read(length + FOOTER_BYTES)
     if len(body) != length + FOOTER_BYTES:
-        raise TFRecordError(path, offset, "truncated record: the file shrank while it was read", index)
+        raise TFRecordError(path, offset, "truncated record: the file shrank while it was read", index,
+                            truncated=True)
     data = body[:length]
     _check_data(path, offset, data, body[length:], check_crc, index)
     return data

@@ -9,8 +9,8 @@ The library tier, usable from any script:
   process's rank, world size, device and whether it is the chief.
 * :mod:`~torchslim.train.precision`: ``--precision`` and its autocast.
 * :mod:`~torchslim.train.events`: TensorBoard event files.
-* :mod:`~torchslim.train.data` and :mod:`~torchslim.train.preprocessing`: the embedded digits, image
-  folders, batches; Slim's vgg / inception preprocessing.
+* :mod:`~torchslim.train.data`: the embedded digits, image folders, batches (the preprocessing is
+  :mod:`torchslim.preprocessing`'s ``preprocessing_factory``).
 * :mod:`~torchslim.train.evaluation`: accuracy metrics over a data set or a checkpoint.
 
 The job on top of it: :mod:`~torchslim.train.run_config` (a run's ``run_config.json`` and the data set

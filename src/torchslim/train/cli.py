@@ -99,7 +99,7 @@ def add_train_parser(subparsers) -> argparse.ArgumentParser:
           help="net to train: resnet_v2_digits (small, default), resnet_v1_small / resnet_v2_small (TF-Slim's "
                "test nets), resnet_v1_18..200, resnet_v2_18..200, inception_resnet_v2, inception_resnet_v1")
     _flag(data, "preprocessing_name", default=None,
-          help="vgg or inception (default: by model name, as Slim's preprocessing_factory)")
+          help="cifarnet, inception, lenet or vgg (default: by model name, as Slim's preprocessing_factory)")
     _flag(data, "image_size", type=int, default=None,
           help="input height and width (default: 32 for the digits, else the net's default size)")
     _flag(data, "channels", type=int, choices=(1, 3), default=None,
@@ -139,6 +139,11 @@ def add_train_parser(subparsers) -> argparse.ArgumentParser:
     _flag(opt, "label_smoothing", type=float, default=d.label_smoothing, help="label smoothing (0)")
     _flag(opt, "clip_gradient_norm", type=float, default=d.clip_gradient_norm,
           help="clip each gradient tensor to this norm (0: no clipping)")
+    _flag(opt, "warmup_epochs", type=float, default=d.warmup_epochs,
+          help="linear learning-rate warm-up from 0 over this many epochs (default 0: none)")
+    _flag(opt, "moving_average_decay", type=_optional_float, default=None, metavar="D",
+          help="keep exponential moving averages of the model variables (checkpoint names "
+               "<variable>/ExponentialMovingAverage); the held-out evaluation uses them (default: none)")
 
     tune = parser.add_argument_group("fine-tuning")
     _flag(tune, "checkpoint_path", default=None, metavar="PATH",
@@ -199,6 +204,9 @@ def add_eval_parser(subparsers) -> argparse.ArgumentParser:
           help="image channels (with --model_name; default: 1 for the digits, 3 for image folders)")
     _flag(parser, "preprocessing_name", default=None,
           help="preprocessing (default: the run's, else by --model_name as Slim's preprocessing_factory)")
+    _flag(parser, "moving_average_decay", type=_optional_float, default=None, metavar="D",
+          help="restore the model variables from their moving averages (<variable>/ExponentialMovingAverage), "
+               "as eval_image_classifier.py does with this flag")
     _common_flags(parser)
     slim_flags.add_dataset_flags(parser, training=False)
     slim_flags.add_stop_flags(parser, slim_flags.EVAL_STOPS)
@@ -242,7 +250,8 @@ def run_eval(args: argparse.Namespace) -> int:
         device = args.device or ("cuda" if __import__("torch").cuda.is_available() else "cpu")
         metrics = evaluation.evaluate_checkpoint(prefix, config, args.batch_size, device, args.precision,
                                                  args.num_workers, args.dataset_dir, args.split,
-                                                 max_num_batches=args.max_num_batches)
+                                                 max_num_batches=args.max_num_batches,
+                                                 moving_average_decay=args.moving_average_decay)
     except (ValueError, FileNotFoundError, ImportError, CheckpointError) as exc:
         print(f"torchslim eval: error: {exc}", file=sys.stderr)
         return 1

@@ -22,6 +22,8 @@ from typing import Callable, Iterator, List, Optional, Sequence, Tuple
 import numpy as np
 import torch
 
+from torchslim.preprocessing.image_ops import resize_bilinear
+
 __all__ = ["ArrayDataset", "load_digits", "digits_splits", "stratified_split", "image_folder",
            "ImageFolderDataset", "read_image", "EpochBatches", "IMAGE_EXTENSIONS", "DIGITS_HELD_OUT"]
 
@@ -114,8 +116,6 @@ def load_digits(split: str = "train", image_size: int = 8, channels: int = 1) ->
     Raises:
       ValueError: for an unknown split or channel count.
     """
-    from torchslim.train.preprocessing import resize_bilinear
-
     if split not in ("train", "validation", "all"):
         raise ValueError(f"digits: unknown split {split!r}; choose train, validation or all")
     if channels not in (1, 3):

@@ -16,10 +16,12 @@ from typing import Any, Dict, List, Optional
 import torch
 
 from torchslim.io.atomic import atomic_write_bytes
+from torchslim import checkpoint
 from torchslim.train import run_config, run_dir
+from torchslim.train.moving_averages import ExponentialMovingAverage
 from torchslim.train.precision import autocast
 
-__all__ = ["Metrics", "evaluate", "accumulate", "write_metrics", "evaluate_checkpoint"]
+__all__ = ["Metrics", "evaluate", "accumulate", "write_metrics", "evaluate_checkpoint", "restore_moving_averages"]
 
 
 @dataclass
@@ -143,7 +145,8 @@ def write_metrics(metrics: Metrics, path: str) -> None:
 def evaluate_checkpoint(checkpoint_path: str, config: Optional[dict] = None, batch_size: int = 200,
                         device: Any = "cpu", precision: str = "fp32", num_workers: int = 0,
                         dataset_dir: Optional[str] = None, split: str = "validation",
-                        max_num_batches: Optional[int] = None) -> Metrics:
+                        max_num_batches: Optional[int] = None,
+                        moving_average_decay: Optional[float] = None) -> Metrics:
     """Restores a checkpoint into its run's model and evaluates it on the held-out split.
 
     Args:
@@ -153,12 +156,15 @@ def evaluate_checkpoint(checkpoint_path: str, config: Optional[dict] = None, bat
       dataset_dir: overrides the run's data set (None: the run's; the embedded digits by default).
       split: ``validation`` (held out) or ``train``.
       max_num_batches: evaluate at most this many batches (None: all).
+      moving_average_decay: when given, the model variables are restored from their averages
+        (``<variable>/ExponentialMovingAverage``, eval_image_classifier.py's ``variables_to_restore``).
 
     Returns:
       :class:`Metrics` with ``checkpoint`` and ``global_step`` set.
 
     Raises:
       FileNotFoundError: naming the path when there is no checkpoint or no run configuration.
+      RestoreError: naming the averages the checkpoint lacks.
     """
     prefix = run_dir.resolve_checkpoint_path(checkpoint_path)
     if config is None:
@@ -167,7 +173,27 @@ def evaluate_checkpoint(checkpoint_path: str, config: Optional[dict] = None, bat
         config = dict(config, dataset_dir=dataset_dir)
     dataset = run_config.load_dataset(config, split)
     model = run_config.model_from_config(config, dataset, device)
-    run_dir.restore_model(model, prefix)
+    if moving_average_decay is None:
+        run_dir.restore_model(model, prefix)
+    else:
+        restore_moving_averages(model, prefix, moving_average_decay)
     metrics = evaluate(model, dataset, batch_size, device, precision, num_workers, max_num_batches)
     metrics.checkpoint, metrics.global_step = prefix, run_dir.step_from_prefix(prefix)
     return metrics
+
+
+def restore_moving_averages(model, path: str, moving_average_decay: float) -> List[str]:
+    """Restores ``model``'s model variables from their averages in checkpoint ``path``, the rest by name.
+
+    Raises:
+      RestoreError: naming the checkpoint and the averages it lacks (a run trained without
+        ``--moving_average_decay`` has none).
+    """
+    averages = ExponentialMovingAverage(moving_average_decay)
+    var_list = averages.variables_to_restore(model=model)
+    try:
+        return checkpoint.assign_from_checkpoint_fn(path, var_list)(model).restored
+    except checkpoint.RestoreError as exc:
+        raise checkpoint.RestoreError(f"--moving_average_decay: {exc}\nhint: the averages exist only in "
+                                      "checkpoints of runs trained with --moving_average_decay",
+                                      getattr(exc, "report", None)) from None

@@ -5,6 +5,8 @@ masked CRC-32C of the data), each holding an ``Event`` protobuf: ``wall_time`` (
 ``step`` (2, int64), ``file_version`` (3, string) or ``summary`` (5, a ``Summary`` of ``Value`` s with
 ``tag`` (1) and ``simple_value`` (2, float)). That is all TensorBoard needs to plot scalars, so
 ``tensorboard --logdir <run dir>`` shows the training curves with nothing extra installed here.
+The framing is :mod:`torchslim.io.tfrecord`'s; the writer appends and flushes each event to the open
+file (TensorBoard reads it while training runs), where ``TFRecordWriter`` makes a file appear whole.
 """
 
 from __future__ import annotations
@@ -16,11 +18,11 @@ import time
 from dataclasses import dataclass, field
 from typing import BinaryIO, Dict, Iterator, List, Optional
 
-from torchslim.io.crc32c import masked_crc32c
+from torchslim.io import tfrecord
 from torchslim.io.protowire import (FIXED32, FIXED64, LENGTH, VARINT, encode_varint, field_bytes,
                                     field_fixed32, field_varint, iter_fields)
 
-__all__ = ["EventFileWriter", "Event", "read_events", "encode_record", "iter_records", "scalars"]
+__all__ = ["EventFileWriter", "Event", "read_events", "iter_records", "scalars"]
 
 FILE_VERSION = "brain.Event:2"
 
@@ -35,12 +37,6 @@ def encode_scalar_event(tag: str, value: float, step: int, wall_time: Optional[f
     summary = field_bytes(1, value_msg)
     return (_field_double(1, time.time() if wall_time is None else wall_time) + field_varint(2, int(step))
             + field_bytes(5, summary))
-
-
-def encode_record(data: bytes) -> bytes:
-    """One TFRecord: length, masked CRC of the length, data, masked CRC of the data."""
-    header = struct.pack("<Q", len(data))
-    return header + struct.pack("<I", masked_crc32c(header)) + data + struct.pack("<I", masked_crc32c(data))
 
 
 class EventFileWriter:
@@ -67,7 +63,7 @@ class EventFileWriter:
     def _write(self, event: bytes) -> None:
         if self._file is None:
             raise ValueError(f"{self.path}: the event writer is closed")
-        self._file.write(encode_record(event))
+        self._file.write(tfrecord.encode_record(event))
         self._file.flush()
 
     def add_scalar(self, tag: str, value: float, step: int, wall_time: Optional[float] = None) -> None:
@@ -112,7 +108,7 @@ class Event:
 
 
 def iter_records(path: str, allow_cut_tail: bool = False) -> Iterator[bytes]:
-    """The records of a TFRecord file, CRCs checked.
+    """The records of an event file (:mod:`torchslim.io.tfrecord` framing, CRCs checked).
 
     Args:
       path: the file.
@@ -120,31 +116,14 @@ def iter_records(path: str, allow_cut_tail: bool = False) -> Iterator[bytes]:
         TensorBoard does, instead of raising.
 
     Raises:
-      ValueError: naming the file and offset on a truncated record or a CRC mismatch.
+      TFRecordError: naming the file and offset on a truncated record or a CRC mismatch.
     """
-    with open(path, "rb") as handle:
-        data = handle.read()
-    pos = 0
-    while pos < len(data):
-        if pos + 12 > len(data):
-            if allow_cut_tail:
-                return
-            raise ValueError(f"{path}: truncated record header at byte {pos}")
-        header = data[pos:pos + 8]
-        (length,) = struct.unpack("<Q", header)
-        (crc,) = struct.unpack("<I", data[pos + 8:pos + 12])
-        if crc != masked_crc32c(header):
-            raise ValueError(f"{path}: bad length CRC at byte {pos}")
-        end = pos + 12 + length
-        if end + 4 > len(data):
-            if allow_cut_tail:
-                return
-            raise ValueError(f"{path}: truncated record at byte {pos}")
-        payload = data[pos + 12:end]
-        if struct.unpack("<I", data[end:end + 4])[0] != masked_crc32c(payload):
-            raise ValueError(f"{path}: bad data CRC at byte {pos}")
-        yield payload
-        pos = end + 4
+    try:
+        for _, record in tfrecord.iter_records(path):
+            yield record
+    except tfrecord.TFRecordError as exc:
+        if not (allow_cut_tail and exc.truncated):
+            raise
 
 
 def _decode_summary(buf: bytes, span, path: str) -> Dict[str, float]:

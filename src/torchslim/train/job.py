@@ -12,6 +12,7 @@ optimizer and learning-rate schedule of the script's flags, optionally warm-star
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import sys
@@ -23,9 +24,11 @@ import torch
 
 from torchslim import checkpoint
 from torchslim import losses as slim_losses
+from torchslim.queries import get_model_variables
 from torchslim.train import data as data_lib
 from torchslim.train import distributed, evaluation, learning, optim, run_config, run_dir
 from torchslim.train.events import EventFileWriter
+from torchslim.train.moving_averages import ExponentialMovingAverage
 from torchslim.train.precision import autocast
 
 __all__ = ["TrainConfig", "TrainResult", "run", "configure_threads", "restore_for_fine_tuning", "DEFAULT_TRAIN_DIR"]
@@ -59,6 +62,7 @@ class TrainConfig:
     num_epochs_per_decay: float = 2.0
     learning_rate_decay_factor: float = 0.94
     end_learning_rate: float = 0.0001
+    warmup_epochs: float = 0.0
     # each optimizer's parameters
     momentum: float = 0.9
     rmsprop_momentum: float = 0.9
@@ -72,6 +76,7 @@ class TrainConfig:
     weight_decay: float = 0.0001
     label_smoothing: float = 0.0
     clip_gradient_norm: float = 0.0
+    moving_average_decay: Optional[float] = None
     augment: bool = True
     checkpoint_path: Optional[str] = None
     checkpoint_exclude_scopes: Optional[str] = None
@@ -390,7 +395,8 @@ def _train_and_evaluate(config, settings, model, train_set, eval_set, context, s
     total = _total_steps(config, probe.steps_per_epoch)
     schedule = optim.configure_learning_rate(
         config.learning_rate_decay_type, config.learning_rate, len(train_set), config.batch_size * world,
-        config.num_epochs_per_decay, config.learning_rate_decay_factor, config.end_learning_rate, total)
+        config.num_epochs_per_decay, config.learning_rate_decay_factor, config.end_learning_rate, total,
+        config.warmup_epochs)
     scaler = torch.amp.GradScaler(device.type) if config.precision == "fp16" else None
     accuracy = _TrainAccuracy()
     loss_fn = _make_loss(net, model, device, config, settings["num_classes"], accuracy)
@@ -405,6 +411,7 @@ def _train_and_evaluate(config, settings, model, train_set, eval_set, context, s
     if resumed:
         _say(f"resuming from {resumed} (global step {run_dir.step_from_prefix(resumed)})")
     writer = EventFileWriter(config.train_dir) if is_chief else None
+    averages = _moving_averages(config, model)
     progress = _Progress(config, total, run_dir.step_from_prefix(resumed) or 0 if resumed else 0,
                          config.batch_size * world, writer, optimizer, is_chief and config.progress, accuracy)
 
@@ -420,12 +427,21 @@ def _train_and_evaluate(config, settings, model, train_set, eval_set, context, s
             save_interval_steps=config.save_interval_steps, max_to_keep=config.max_to_keep,
             summary_writer=writer if is_chief else None, save_summaries_steps=config.save_summaries_steps,
             is_chief=is_chief, schedule=schedule, step_callback=progress,
-            extra_state=lambda: {"model_name": config.model_name})
+            extra_state=lambda: {"model_name": config.model_name}, moving_averages=averages)
     finally:
         progress.close()
     if world > 1:
         _broadcast_buffers(model)
-    return _finish(config, model, eval_set, train_op, loss, device, is_chief, writer, started, resumed)
+    return _finish(config, model, eval_set, train_op, loss, device, is_chief, writer, started, resumed, averages)
+
+
+def _moving_averages(config: TrainConfig, model) -> Optional[ExponentialMovingAverage]:
+    """``--moving_average_decay``: an average of the model variables, as train_image_classifier.py keeps."""
+    if config.moving_average_decay is None:
+        return None
+    averages = ExponentialMovingAverage(config.moving_average_decay)
+    averages.track(get_model_variables(model=model))
+    return averages
 
 
 def _broadcast_buffers(model: torch.nn.Module) -> None:
@@ -439,12 +455,15 @@ def _broadcast_buffers(model: torch.nn.Module) -> None:
             torch.distributed.broadcast(buffer, 0)
 
 
-def _finish(config, model, eval_set, train_op, loss, device, is_chief, writer, started, resumed) -> TrainResult:
+def _finish(config, model, eval_set, train_op, loss, device, is_chief, writer, started, resumed,
+            averages=None) -> TrainResult:
     latest = checkpoint.latest_checkpoint(config.train_dir) if is_chief else None
     metrics = metrics_path = None
     if is_chief:
-        metrics = evaluation.evaluate(model, eval_set, config.eval_batch_size, device, config.precision,
-                                      config.num_workers)
+        # with --moving_average_decay the held-out figures are the averages', as eval with that flag gives
+        with averages.averages_in_place() if averages is not None else contextlib.nullcontext():
+            metrics = evaluation.evaluate(model, eval_set, config.eval_batch_size, device, config.precision,
+                                          config.num_workers)
         metrics.checkpoint, metrics.global_step = latest, train_op.step
         metrics_path = os.path.join(config.train_dir, "eval", "metrics.json")
         evaluation.write_metrics(metrics, metrics_path)

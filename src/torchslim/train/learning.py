@@ -416,8 +416,9 @@ class _Saver:
 
     def __init__(self, logdir: str, model: torch.nn.Module, optimizer: torch.optim.Optimizer,
                  interval_secs: Optional[float], interval_steps: Optional[int], max_to_keep: int,
-                 extra_state: Optional[Callable[[], Dict[str, Any]]]):
+                 extra_state: Optional[Callable[[], Dict[str, Any]]], moving_averages: Any = None):
         self.logdir, self.model, self.optimizer = logdir, model, optimizer
+        self.moving_averages = moving_averages
         self.interval_secs, self.interval_steps = interval_secs, interval_steps
         self.max_to_keep, self.extra_state = max_to_keep, extra_state
         self.last_save = time.time()
@@ -433,8 +434,21 @@ class _Saver:
             return
         from torchslim.train import run_dir as _run_dir
         extra = self.extra_state() if self.extra_state is not None else None
-        _run_dir.save(self.logdir, self.model, self.optimizer, step, max_to_keep=self.max_to_keep, extra=extra)
+        tensors = self.moving_averages.tf_tensors() if self.moving_averages is not None else None
+        _run_dir.save(self.logdir, self.model, self.optimizer, step, max_to_keep=self.max_to_keep, extra=extra,
+                      tensors=tensors)
         self.last_save, self.last_step = time.time(), step
+
+
+def _start_moving_averages(moving_averages, restored: Optional[Dict[str, Any]]) -> None:
+    """Shadows from the resumed checkpoint, else (or where it has none) from the variables' values."""
+    if restored is None:
+        moving_averages.reset()
+        return
+    missing = moving_averages.restore(restored["prefix"])
+    if missing:
+        log.warning("%s: no moving averages for %d variables (e.g. %s); they start from the variables' values",
+                    restored["prefix"], len(missing), missing[0])
 
 
 def train(train_op: TrainOp, logdir: Optional[str], *,
@@ -446,7 +460,8 @@ def train(train_op: TrainOp, logdir: Optional[str], *,
           save_summaries_steps: int = 10, is_chief: Optional[bool] = None,
           schedule: Optional[Callable[[int], float]] = None,
           step_callback: Optional[Callable[[int, float, float], Any]] = None,
-          extra_state: Optional[Callable[[], Dict[str, Any]]] = None) -> Optional[float]:
+          extra_state: Optional[Callable[[], Dict[str, Any]]] = None,
+          moving_averages: Any = None) -> Optional[float]:
     """TF-Slim's ``train``: runs ``train_op`` until ``number_of_steps``, saving to ``logdir``.
 
     On start, if ``logdir`` holds a checkpoint, the model, optimizer, global step and random state are
@@ -479,6 +494,11 @@ def train(train_op: TrainOp, logdir: Optional[str], *,
       schedule: learning rate as a function of the global step, set before each step.
       step_callback: ``step_callback(global_step, loss, seconds)`` after each step.
       extra_state: returns a JSON-able dict saved with each checkpoint (see ``run_dir.save``).
+      moving_averages: an :class:`~torchslim.train.moving_averages.ExponentialMovingAverage` with its
+        variables tracked (``train_image_classifier.py --moving_average_decay``): its shadows start from
+        the values training starts from (or the checkpoint's on resume), are updated after each step
+        with ``num_updates`` = the global step that step reached, and are saved in each checkpoint as
+        ``<variable>/ExponentialMovingAverage``.
 
     Returns:
       The last loss as a float (None if no step ran).
@@ -509,13 +529,15 @@ def train(train_op: TrainOp, logdir: Optional[str], *,
         restored = _run_dir.restore_latest(logdir, model, train_op.optimizer, train_op.global_step)
     if restored is None and init_fn is not None:
         init_fn(model)
+    if moving_averages is not None:
+        _start_moving_averages(moving_averages, restored)
     if callable(data) and not hasattr(data, "__iter__"):
         data = data(train_op.step)
     writer = None
     if logdir is not None and summary_writer is not None and is_chief:
         writer = summary_writer if summary_writer is not _USE_DEFAULT else EventFileWriter(logdir)
     checkpoints = _Saver(logdir, model, train_op.optimizer, save_interval_secs, save_interval_steps,
-                         max_to_keep, extra_state) if saving else None
+                         max_to_keep, extra_state, moving_averages) if saving else None
     loss = None
     try:
         if number_of_steps is not None and train_op.step >= number_of_steps:
@@ -526,6 +548,8 @@ def train(train_op: TrainOp, logdir: Optional[str], *,
                 set_learning_rate(train_op.optimizer, schedule(train_op.step))
             loss_t, should_stop = train_step(train_op, batch, log_every_n_steps, number_of_steps)
             loss, step = float(loss_t), train_op.step
+            if moving_averages is not None:
+                moving_averages.apply(num_updates=step)
             if step_callback is not None:
                 step_callback(step, loss, time.time() - start)
             if writer is not None and save_summaries_steps and step % save_summaries_steps == 0:

@@ -247,6 +247,8 @@ class LearningRateSchedule:
       decay_steps: steps per decay (exponential), or to the end rate (polynomial, cosine).
       decay_factor: exponential decay factor.
       end_learning_rate: polynomial's final rate; cosine's floor (as ``alpha * learning_rate``).
+      warmup_steps: with a positive value, the rate is ``min(learning_rate * step / warmup_steps,
+        decayed rate)`` (the script's ``--warmup_epochs`` linear warm-up).
     """
 
     decay_type: str
@@ -254,8 +256,15 @@ class LearningRateSchedule:
     decay_steps: int = 1
     decay_factor: float = 0.94
     end_learning_rate: float = 0.0001
+    warmup_steps: float = 0.0
 
     def __call__(self, global_step: int) -> float:
+        rate = self._decayed(global_step)
+        if self.warmup_steps > 0:
+            rate = min(self.learning_rate * global_step / self.warmup_steps, rate)
+        return rate
+
+    def _decayed(self, global_step: int) -> float:
         if self.decay_type == "fixed":
             return self.learning_rate
         if self.decay_type == "exponential":
@@ -269,12 +278,14 @@ class LearningRateSchedule:
 
 def configure_learning_rate(decay_type: str, learning_rate: float, num_samples_per_epoch: int, batch_size: int,
                             num_epochs_per_decay: float = 2.0, learning_rate_decay_factor: float = 0.94,
-                            end_learning_rate: float = 0.0001,
-                            total_steps: Optional[int] = None) -> LearningRateSchedule:
+                            end_learning_rate: float = 0.0001, total_steps: Optional[int] = None,
+                            warmup_epochs: float = 0.0) -> LearningRateSchedule:
     """The schedule of ``train_image_classifier.py``'s ``_configure_learning_rate``.
 
     ``decay_steps = int(num_samples_per_epoch * num_epochs_per_decay / batch_size)``; exponential
-    decay is staircase. ``cosine`` (not in the script) decays over ``total_steps`` when given.
+    decay is staircase. With ``steps_per_epoch = num_samples_per_epoch / batch_size``, ``cosine`` (not in
+    the script) decays over ``total_steps`` when given. ``warmup_epochs`` (the newest script's flag)
+    caps the rate by the line ``learning_rate * step / (steps_per_epoch * warmup_epochs)``.
 
     Args:
       decay_type: one of ``exponential``, ``fixed``, ``polynomial``, ``cosine``.
@@ -285,23 +296,27 @@ def configure_learning_rate(decay_type: str, learning_rate: float, num_samples_p
       learning_rate_decay_factor: exponential decay factor.
       end_learning_rate: final rate of polynomial (and cosine) decay.
       total_steps: the run's length; cosine decays over it.
+      warmup_epochs: epochs of linear warm-up from 0 (0: none).
 
     Returns:
       A :class:`LearningRateSchedule`.
 
     Raises:
-      ValueError: for an unknown decay type or a non-positive batch size.
+      ValueError: for an unknown decay type, a non-positive batch size or negative warm-up epochs.
     """
     if decay_type not in DECAY_TYPES:
         raise ValueError(f"--learning_rate_decay_type: unknown type {decay_type!r}; "
                          f"choose from {', '.join(DECAY_TYPES)}")
     if batch_size <= 0:
         raise ValueError(f"--batch_size must be positive, got {batch_size}")
+    if warmup_epochs < 0:
+        raise ValueError(f"--warmup_epochs must be >= 0, got {warmup_epochs}")
+    steps_per_epoch = num_samples_per_epoch / batch_size
     decay_steps = int(num_samples_per_epoch * num_epochs_per_decay / batch_size)
     if decay_type == "cosine" and total_steps:
         decay_steps = total_steps
     return LearningRateSchedule(decay_type, learning_rate, max(decay_steps, 1), learning_rate_decay_factor,
-                                end_learning_rate)
+                                end_learning_rate, steps_per_epoch * warmup_epochs)
 
 
 def set_learning_rate(optimizer: torch.optim.Optimizer, learning_rate: float) -> None:

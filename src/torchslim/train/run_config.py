@@ -16,8 +16,8 @@ import torch
 from torchslim import checkpoint
 from torchslim.io.atomic import atomic_write_bytes
 from torchslim.nets import nets_factory
+from torchslim.preprocessing import preprocessing_factory
 from torchslim.train import data as data_lib
-from torchslim.train import preprocessing
 
 __all__ = ["RUN_CONFIG", "IDENTITY", "read_run_config", "write_run_config", "check_same_run", "resolve",
            "load_dataset", "model_from_config"]
@@ -81,6 +81,9 @@ def resolve(config: Dict[str, Any]) -> Dict[str, Any]:
 def load_dataset(config: Dict[str, Any], split: str, training: bool = False):
     """The run's data set: the digits or an image folder, preprocessed for ``split``.
 
+    Image folders go through ``preprocessing_factory.get_preprocessing(preprocessing_name or
+    model_name)``, as the Slim scripts preprocess their TFRecord data sets.
+
     Args:
       config: a run configuration (``TrainConfig`` as a dict).
       split: ``train`` or ``validation``.
@@ -90,7 +93,8 @@ def load_dataset(config: Dict[str, Any], split: str, training: bool = False):
       An ``ArrayDataset``, ``ImageFolderDataset`` or (with ``dataset_name``) a Slim TFRecord split.
 
     Raises:
-      ValueError: ``dataset_name`` without ``dataset_dir``.
+      ValueError: ``dataset_name`` without ``dataset_dir``, or a net ``preprocessing_factory`` does not
+        know without ``preprocessing_name``.
     """
     config = resolve(config)
     size, channels = int(config["image_size"]), int(config["channels"])
@@ -99,11 +103,13 @@ def load_dataset(config: Dict[str, Any], split: str, training: bool = False):
     if not config.get("dataset_dir"):
         return data_lib.load_digits(split, image_size=size, channels=channels)
     name = config.get("preprocessing_name") or config["model_name"]
-    preprocess = preprocessing.get_preprocessing(name, is_training=training)
+    grayscale = bool(config.get("use_grayscale"))
+    preprocess = preprocessing_factory.get_preprocessing(name, is_training=training, use_grayscale=grayscale)
+    wanted = 3 if grayscale else channels  # with use_grayscale the preprocessing makes the grey channel
 
     def transform(image: torch.Tensor) -> torch.Tensor:
-        if image.shape[-1] != channels:
-            image = image.expand(-1, -1, channels) if image.shape[-1] == 1 else image[..., :1]
+        if image.shape[-1] != wanted:
+            image = image.expand(-1, -1, wanted) if image.shape[-1] == 1 else image[..., :1]
         return preprocess(image, size, size)
 
     return data_lib.image_folder(config["dataset_dir"], split, seed=0, transform=transform)

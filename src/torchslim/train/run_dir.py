@@ -130,7 +130,7 @@ def write_train_state(path: str, optimizer: Optional[torch.optim.Optimizer], ste
 
 
 def save(logdir: str, model, optimizer: Optional[torch.optim.Optimizer], step: int, max_to_keep: int = 5,
-         extra: Optional[Dict[str, Any]] = None) -> Optional[str]:
+         extra: Optional[Dict[str, Any]] = None, tensors: Optional[Dict[str, Any]] = None) -> Optional[str]:
     """Saves checkpoint ``logdir/model.ckpt-<step>`` and its train state; updates the state file.
 
     Args:
@@ -140,6 +140,7 @@ def save(logdir: str, model, optimizer: Optional[torch.optim.Optimizer], step: i
       step: the global step.
       max_to_keep: how many checkpoints to keep (0 or None: all).
       extra: JSON-able values saved with the train state.
+      tensors: more ``{TF name: array}`` for the checkpoint (the moving averages' shadows).
 
     Returns:
       The checkpoint prefix on the writing rank, None on the others.
@@ -149,17 +150,18 @@ def save(logdir: str, model, optimizer: Optional[torch.optim.Optimizer], step: i
     prefix = None
     try:
         if context.is_chief:
-            prefix = _write(logdir, model, optimizer, step, max_to_keep, extra, rank_rng)
+            prefix = _write(logdir, model, optimizer, step, max_to_keep, extra, rank_rng, tensors)
     finally:
         context.barrier()
     return prefix
 
 
-def _write(logdir, model, optimizer, step, max_to_keep, extra, rank_rng) -> str:
+def _write(logdir, model, optimizer, step, max_to_keep, extra, rank_rng, tensors=None) -> str:
     os.makedirs(logdir, exist_ok=True)
     prefix = checkpoint_prefix(logdir, step)
     write_train_state(train_state_path(prefix), optimizer, step, extra, rank_rng)
-    checkpoint.save_checkpoint(model, os.path.join(logdir, CHECKPOINT_BASENAME), global_step=step, update_state=False)
+    checkpoint.save_checkpoint(model, os.path.join(logdir, CHECKPOINT_BASENAME), global_step=step, update_state=False,
+                               extra_tensors=tensors)
     # The state file takes paths relative to its directory (or absolute), not to the working directory.
     checkpoint.update_checkpoint_state(logdir, os.path.abspath(prefix), max_to_keep=max_to_keep or None)
     remove_incomplete(logdir)  # the train states of deleted checkpoints, and remnants of killed runs

@@ -36,19 +36,13 @@ TRAIN_STOPS: Dict[str, Tuple[Callable[[str], Any], Any, str]] = {
     "ftrl_initial_accumulator_value": (float, 0.1, "the ftrl optimizer is not available; use another --optimizer"),
     "ftrl_l1": (float, 0.0, "the ftrl optimizer is not available; use another --optimizer"),
     "ftrl_l2": (float, 0.0, "the ftrl optimizer is not available; use another --optimizer"),
-    "warmup_epochs": (float, 0.0, "the learning-rate schedules have no linear warm-up yet; leave out "
-                                   "--warmup_epochs"),
     "quantize_delay": (int, -1, "quantization-aware training (tf.contrib.quantize) has no counterpart here"),
-    "moving_average_decay": (float, None, "exponential moving averages of the weights are not kept yet; train "
-                                          "without --moving_average_decay"),
 }
 
 EVAL_STOPS: Dict[str, Tuple[Callable[[str], Any], Any, str]] = {
     "master": TRAIN_STOPS["master"],
     "quantize": (lambda s: s.lower() in ("1", "true", "yes"), False,
                  "quantized evaluation graphs (tf.contrib.quantize) have no counterpart here"),
-    "moving_average_decay": (float, None, "moving averages of the weights are not restored yet; evaluate the "
-                                          "weights themselves (leave out --moving_average_decay)"),
 }
 
 #: The scripts' flags that work, and what each is in torchslim (same name unless said).
@@ -63,12 +57,14 @@ TRAIN_FLAGS = {
     "checkpoint_exclude_scopes": "", "trainable_scopes": "", "ignore_missing_vars": "",
     "num_readers": "--num_workers (DataLoader workers read and preprocess)",
     "num_preprocessing_threads": "--num_workers (DataLoader workers read and preprocess)",
+    "warmup_epochs": "", "moving_average_decay": "",
 }
 EVAL_FLAGS = {
     "batch_size": "", "max_num_batches": "", "checkpoint_path": "", "eval_dir": "", "dataset_name": "",
     "dataset_split_name": "", "dataset_dir": "", "labels_offset": "", "model_name": "", "preprocessing_name": "",
     "eval_image_size": "--image_size", "use_grayscale": "",
     "num_preprocessing_threads": "--num_workers (DataLoader workers read and preprocess)",
+    "moving_average_decay": "",
 }
 
 
