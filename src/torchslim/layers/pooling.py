@@ -1,4 +1,4 @@
-"""Pooling: ``max_pool2d`` and ``avg_pool2d`` with TF's ``SAME`` semantics.
+"""Pooling: ``max_pool2d``, ``avg_pool2d``, ``max_pool3d`` and ``avg_pool3d`` with TF's ``SAME`` semantics.
 
 ``SAME`` max-pooling pads with ``-inf``; ``SAME`` average-pooling leaves padded cells out of the
 count. Both put the extra padded cell at the bottom/right, as TF does. Default stride 2, VALID.
@@ -19,6 +19,7 @@ from torchslim.ops import padding as pad, pooling as pool_ops
 from torchslim.scopes import name_scope
 
 __all__ = ["max_pool2d", "avg_pool2d"]
+__all__ += ["max_pool3d", "avg_pool3d"]
 
 IntOrList = Union[int, Sequence[int]]
 
@@ -82,6 +83,72 @@ def avg_pool2d(inputs: torch.Tensor, kernel_size: IntOrList, stride: IntOrList =
     channels_first, kernel, strides, padding = _checked(inputs, kernel_size, stride, padding, data_format, scope,
                                                         "AvgPool2D")
     with name_scope(scope, "AvgPool2D") as sc:
+        y = pool_ops.avg_pool(pad.to_channels_first(inputs, channels_first), kernel, strides, padding)
+        outputs = pad.to_data_format(y, channels_first)
+        return utils.collect_named_outputs(outputs_collections, sc, outputs)
+
+
+def _checked_3d(inputs, kernel_size, stride, padding, data_format, scope, default_name):
+    """``(channels_first, kernel, strides, padding)`` of a 3-D pooling call, validated.
+
+    Raises:
+      ValueError: for a data format other than NDHWC/NCDHW, a rank other than 5, or an unknown
+        padding, naming the scope.
+    """
+    label = scope_label(scope, default_name)
+    if data_format not in ("NDHWC", "NCDHW"):
+        raise ValueError(f"{label}: data_format has to be either NCDHW or NDHWC.")
+    check_rank(inputs, (5,), label, default_name)
+    padding = pad.normalize_padding(padding, label)
+    kernel = utils.n_positive_integers(3, kernel_size)
+    return data_format == "NCDHW", kernel, utils.n_positive_integers(3, stride), padding
+
+
+@add_arg_scope
+def max_pool3d(inputs: torch.Tensor, kernel_size: IntOrList, stride: IntOrList = 2, padding: str = "VALID",
+               data_format: str = "NDHWC", outputs_collections=None, scope: Optional[str] = None) -> torch.Tensor:
+    """3-D max pooling over depth (time), height and width (name scope ``MaxPool3D``).
+
+    Args:
+      inputs: ``[N, D, H, W, C]`` (``NDHWC``) or ``[N, C, D, H, W]`` (``NCDHW``).
+      kernel_size: an int or ``[kd, kh, kw]``.
+      stride: an int or ``[sd, sh, sw]`` (default 2).
+      padding: ``'VALID'`` (default) or ``'SAME'`` (pads with ``-inf``, extra cell at the end of
+        each dimension).
+      data_format: ``'NDHWC'`` or ``'NCDHW'``.
+      outputs_collections: collections for the output (alias: the name scope).
+      scope: the name scope.
+
+    Returns:
+      The pooled tensor, in ``data_format``.
+
+    Raises:
+      ValueError: for a wrong rank, data format or padding, naming the scope.
+    """
+    channels_first, kernel, strides, padding = _checked_3d(inputs, kernel_size, stride, padding, data_format, scope,
+                                                           "MaxPool3D")
+    with name_scope(scope, "MaxPool3D") as sc:
+        y = pool_ops.max_pool(pad.to_channels_first(inputs, channels_first), kernel, strides, padding)
+        outputs = pad.to_data_format(y, channels_first)
+        return utils.collect_named_outputs(outputs_collections, sc, outputs)
+
+
+@add_arg_scope
+def avg_pool3d(inputs: torch.Tensor, kernel_size: IntOrList, stride: IntOrList = 2, padding: str = "VALID",
+               data_format: str = "NDHWC", outputs_collections=None, scope: Optional[str] = None) -> torch.Tensor:
+    """3-D average pooling (name scope ``AvgPool3D``); ``SAME`` padding is left out of each count.
+
+    Args: as :func:`max_pool3d`.
+
+    Returns:
+      The pooled tensor, in ``data_format``.
+
+    Raises:
+      ValueError: for a wrong rank, data format or padding, naming the scope.
+    """
+    channels_first, kernel, strides, padding = _checked_3d(inputs, kernel_size, stride, padding, data_format, scope,
+                                                           "AvgPool3D")
+    with name_scope(scope, "AvgPool3D") as sc:
         y = pool_ops.avg_pool(pad.to_channels_first(inputs, channels_first), kernel, strides, padding)
         outputs = pad.to_data_format(y, channels_first)
         return utils.collect_named_outputs(outputs_collections, sc, outputs)
