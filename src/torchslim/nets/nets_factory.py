@@ -83,6 +83,8 @@ _ENTRIES: Dict[str, Tuple[str, Any, str]] = {
     **_nets("vgg", "vgg_arg_scope", "vgg_a", "vgg_16", "vgg_19"),
     **_nets("inception_v1", "inception_v1_arg_scope", "inception_v1"),
     **{name: (name, name, name + "_arg_scope") for name in ("inception_v2", "inception_v3", "inception_v4")},
+    **_nets("i3d", "i3d_arg_scope", "i3d"),
+    **_nets("s3dg", "s3dg_arg_scope", "s3dg"),
 }
 
 
