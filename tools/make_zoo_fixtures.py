@@ -50,6 +50,8 @@ IMPORT_REWRITES = [
     (r"^slim = tf\.contrib\.slim$", "import tf_slim as slim"),
     (r"^from tensorflow\.contrib import slim as contrib_slim$", "import tf_slim as contrib_slim"),
     (r"^import tensorflow\.contrib\.slim as slim$", "import tf_slim as slim"),
+    (r"^from tensorflow\.contrib import framework as contrib_framework$", "import tf_slim as contrib_framework"),
+    (r"^from tensorflow\.contrib import layers as contrib_layers$", "import tf_slim as contrib_layers"),
 ]
 
 
@@ -134,11 +136,22 @@ def _bn_inputs(graph) -> dict:
     inputs = {}
     for op in graph.get_operations():
         if op.type.startswith("FusedBatchNorm"):
-            mean = op.inputs[3].op
-            source = mean.inputs[0].op if mean.type == "Identity" else mean
+            source = _variable_read(op.inputs[3].op)
             if source.name.endswith("/moving_mean"):
                 inputs[source.name[: -len("/moving_mean")]] = op.inputs[0]
+        elif op.type == "Mul" and _variable_read(op.inputs[0].op).name.endswith("/moving_mean"):
+            # The non-fused path (``fused=False``, the video nets): ``tf.nn.batch_normalization``
+            # multiplies the mean and the input by the same ``inv = rsqrt(variance + eps) [* gamma]``.
+            source = _variable_read(op.inputs[0].op)
+            scaled = [c for c in op.inputs[1].consumers() if c is not op and c.type == "Mul"]
+            if len(scaled) == 1:
+                inputs[source.name[: -len("/moving_mean")]] = scaled[0].inputs[0]
     return inputs
+
+
+def _variable_read(op):
+    """The variable op behind a read (``<var>/read`` Identity) or the op itself."""
+    return op.inputs[0].op if op.type == "Identity" else op
 
 
 def _calibrate(sess, graph, tf, feed: dict, case: ZooCase, variables: list) -> dict:

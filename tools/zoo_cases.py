@@ -69,6 +69,18 @@ CASES: List[ZooCase] = [
             arg_scope_module="inception_utils", arg_scope_fn="inception_arg_scope", checkpoint=False,
             notes="150 px (3x3 head pool), no AuxLogits: its 1x1 batch norms see one value per image, "
                   "too few for calibrated statistics; weights redrawn"),
+    ZooCase("i3d_16f_64px", "i3d", "i3d", {"num_classes": 10, **EVAL}, [2, 16, 64, 64, 3],
+            arg_scope_fn="i3d_arg_scope", checkpoint=False,
+            notes="16 frames of 64x64 (Mixed_5c 2x2x2, Logits pool reduced to [2, 2, 2]); weights redrawn"),
+    ZooCase("s3dg_dm05_16f_64px", "s3dg", "s3dg", {"num_classes": 10, "depth_multiplier": 0.5, **EVAL},
+            [2, 16, 64, 64, 3], arg_scope_fn="s3dg_arg_scope", checkpoint=False,
+            notes="depth_multiplier 0.5, separable and gated from Conv2d_2c_3x3; weights redrawn"),
+    ZooCase("s3dg_late_starts_12f_48px", "s3dg", "s3dg",
+            {"num_classes": 10, "depth_multiplier": 0.25, "first_temporal_kernel_size": 5,
+             "temporal_conv_startat": "Mixed_3c", "gating_startat": "Mixed_4b", **EVAL},
+            [2, 12, 48, 48, 3], arg_scope_fn="s3dg_arg_scope", checkpoint=False,
+            notes="temporal convs from Mixed_3c, gating from Mixed_4b, 5-frame first kernel, min_depth binding, "
+                  "odd SAME splits (3 -> 2); weights redrawn"),
 ]
 
 CASES_BY_NAME: Dict[str, ZooCase] = {case.name: case for case in CASES}
