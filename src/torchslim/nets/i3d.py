@@ -74,13 +74,8 @@ def i3d(inputs: torch.Tensor, num_classes: int = 1000, dropout_keep_prob: float 
     Args:
       inputs: ``[N, T, H, W, 3]``; 224x224 frames by default.
       num_classes: number of classes.
-      dropout_keep_prob: keep probability of ``Dropout_0b``.
-      is_training: batch norm and dropout mode: a bool, a 0-d bool tensor, or None to follow
-        ``model.train()`` / ``model.eval()``.
-      prediction_fn: makes ``Predictions`` from the logits (called with ``scope='Predictions'``).
-      spatial_squeeze: squeeze the logits to ``[N, num_classes]`` (else ``[N, 1, 1, num_classes]``).
-      reuse: share the variables of ``scope``.
-      scope: the variable scope.
+      dropout_keep_prob, is_training, prediction_fn, spatial_squeeze, reuse, scope: as
+        :func:`torchslim.nets.s3dg.s3dg`.
 
     Returns:
       ``(logits, end_points)``: end points are the base's plus ``Logits`` and ``Predictions``.
