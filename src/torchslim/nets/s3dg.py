@@ -36,7 +36,8 @@ from torchslim.nets.conv_classifier import squeeze_spatial
 from torchslim.nets.i3d_utils import conv3d_spatiotemporal, inception_block_v1_3d, reduced_kernel_size_3d
 from torchslim.nets.inception_v1 import MIXED_DEPTHS
 
-__all__ = ["s3dg_arg_scope", "self_gating", "s3dg_base", "s3dg", "trunc_normal", "BASE_END_POINTS",
+__all__ = ["s3dg_arg_scope", "self_gating", "s3dg_base", "s3dg", "trunc_normal", "batch_norm_params", "video_logits",
+           "BASE_END_POINTS",
            "default_image_size"]
 
 EndPoints = Dict[str, torch.Tensor]
@@ -78,6 +79,13 @@ def trunc_normal(stddev: float) -> Callable:
     return slim.initializers.truncated_normal_initializer(0.0, stddev)
 
 
+def batch_norm_params(decay: float, epsilon: float, **extra) -> dict:
+    """The video nets' batch-norm parameters: non-fused, moving statistics in ``moving_vars``."""
+    return {"decay": decay, "epsilon": epsilon, "fused": False, **extra,
+            "variables_collections": {"beta": None, "gamma": None, "moving_mean": ["moving_vars"],
+                                      "moving_variance": ["moving_vars"]}}
+
+
 def s3dg_arg_scope(weight_decay: float = 1e-7, batch_norm_decay: float = 0.999,
                    batch_norm_epsilon: float = 0.001) -> dict:
     """The arg scope of S3D-G: L2-regularised, batch-normalised ReLU convolutions, separable 3-D ones.
@@ -98,13 +106,6 @@ def s3dg_arg_scope(weight_decay: float = 1e-7, batch_norm_decay: float = 0.999,
                         normalizer_params=batch_norm_params(batch_norm_decay, batch_norm_epsilon)):
         with slim.arg_scope([conv3d_spatiotemporal], separable=True) as sc:
             return sc
-
-
-def batch_norm_params(decay: float, epsilon: float, **extra) -> dict:
-    """The video nets' batch-norm parameters: non-fused, moving statistics in ``moving_vars``."""
-    return {"decay": decay, "epsilon": epsilon, "fused": False, **extra,
-            "variables_collections": {"beta": None, "gamma": None, "moving_mean": ["moving_vars"],
-                                      "moving_variance": ["moving_vars"]}}
 
 
 def self_gating(input_tensor: torch.Tensor, scope: str, data_format: str = "NDHWC") -> torch.Tensor:
