@@ -37,8 +37,7 @@ from torchslim.nets.i3d_utils import conv3d_spatiotemporal, inception_block_v1_3
 from torchslim.nets.inception_v1 import MIXED_DEPTHS
 
 __all__ = ["s3dg_arg_scope", "self_gating", "s3dg_base", "s3dg", "trunc_normal", "batch_norm_params", "video_logits",
-           "BASE_END_POINTS",
-           "default_image_size"]
+           "BASE_END_POINTS", "default_image_size"]
 
 EndPoints = Dict[str, torch.Tensor]
 IsTraining = Union[bool, torch.Tensor, None]
