@@ -20,6 +20,15 @@ time), runs the net and writes ``<out>/<case>/``:
     model.ckpt.*    the TF V2 checkpoint of every global variable (cases with ``checkpoint``), or
     values.npz      only the calibrated moving statistics (the tests redraw the rest and check
                     the manifest's per-variable checksums)
+
+With ``--spread-from OTHER`` it makes nothing: OTHER holds the same cases made with the other
+``TF_ENABLE_ONEDNN_OPTS`` setting, and each case's manifest gets ``backend_spread`` (TF's own
+spread per tensor); the tests then allow twice that where it exceeds 1e-4, as the issue's
+tolerance rule says::
+
+    TF_ENABLE_ONEDNN_OPTS=0 /tmp/tfslim-ref/bin/python tools/make_zoo_fixtures.py ... --out /tmp/nodnn --only CASE
+    /tmp/tfslim-ref/bin/python tools/make_zoo_fixtures.py --slim-dir ... --out tests/fixtures/zoo \\
+        --only CASE --spread-from /tmp/nodnn
 """
 
 from __future__ import annotations
@@ -51,6 +60,8 @@ IMPORT_REWRITES = [
     (r"^from tensorflow\.contrib import slim as contrib_slim$", "import tf_slim as contrib_slim"),
     (r"^import tensorflow\.contrib\.slim as slim$", "import tf_slim as slim"),
     (r"^from tensorflow\.contrib import training as contrib_training$", "from tf_slim import training as contrib_training"),
+    (r"^from tensorflow\.contrib import framework as contrib_framework$", "import tf_slim as contrib_framework"),
+    (r"^from tensorflow\.contrib import layers as contrib_layers$", "import tf_slim as contrib_layers"),
 ]
 
 
@@ -156,11 +167,22 @@ def _bn_inputs(graph) -> dict:
     inputs = {}
     for op in graph.get_operations():
         if op.type.startswith("FusedBatchNorm"):
-            mean = op.inputs[3].op
-            source = mean.inputs[0].op if mean.type == "Identity" else mean
+            source = _variable_read(op.inputs[3].op)
             if source.name.endswith("/moving_mean"):
                 inputs[source.name[: -len("/moving_mean")]] = op.inputs[0]
+        elif op.type == "Mul" and _variable_read(op.inputs[0].op).name.endswith("/moving_mean"):
+            # The non-fused path (``fused=False``, the video nets): ``tf.nn.batch_normalization``
+            # multiplies the mean and the input by the same ``inv = rsqrt(variance + eps) [* gamma]``.
+            source = _variable_read(op.inputs[0].op)
+            scaled = [c for c in op.inputs[1].consumers() if c is not op and c.type == "Mul"]
+            if len(scaled) == 1:
+                inputs[source.name[: -len("/moving_mean")]] = scaled[0].inputs[0]
     return inputs
+
+
+def _variable_read(op):
+    """The variable op behind a read (``<var>/read`` Identity) or the op itself."""
+    return op.inputs[0].op if op.type == "Identity" else op
 
 
 def _calibrate(sess, graph, tf, feed: dict, case: ZooCase, variables: list) -> dict:
@@ -266,13 +288,51 @@ def make_case(case: ZooCase, finder: _UpstreamNets, out: Path) -> dict:
 _NUMPY_INT_SHIM = False
 
 
+def _scaled(got: np.ndarray, want: np.ndarray) -> float:
+    """``max|got - want| / max(max|want|, 1)``, the tests' measure."""
+    if want.size == 0:
+        return 0.0
+    return float(np.abs(got.astype(np.float64) - want).max() / max(float(np.abs(want).max()), 1.0))
+
+
+def record_backend_spread(out: Path, other: Path, name: str) -> dict:
+    """Writes into ``<out>/<name>/manifest.json`` how far TF's other CPU backend is from this case.
+
+    ``other`` holds the same case made with ``TF_ENABLE_ONEDNN_OPTS=0`` (or the reverse); the
+    tests allow a tensor twice this spread where it exceeds their 1e-4.
+
+    Returns:
+      The ``backend_spread`` entry: ``other_onednn``, ``per_tensor`` and ``max``.
+    """
+    manifest_path = out / name / "manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    other_manifest = json.loads((other / name / "manifest.json").read_text())
+    if other_manifest["onednn"] == manifest["onednn"]:
+        raise SystemExit(f"{name}: {other} was made with the same oneDNN setting ({manifest['onednn']})")
+    with np.load(out / name / "expected.npz") as mine, np.load(other / name / "expected.npz") as theirs:
+        per_tensor = {key: _scaled(theirs[key], mine[key]) for key in mine.files
+                      if key != "inputs" and not key.startswith("sample_index/")}
+    spread = {"other_onednn": other_manifest["onednn"], "per_tensor": per_tensor, "max": max(per_tensor.values())}
+    manifest["backend_spread"] = spread
+    manifest_path.write_text(json.dumps(manifest, indent=1) + "\n")
+    return spread
+
+
 def main(argv=None) -> int:
     global _NUMPY_INT_SHIM
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--slim-dir", required=True, type=Path, help="an upstream research/slim checkout")
     parser.add_argument("--out", required=True, type=Path, help="where the case folders go")
     parser.add_argument("--only", nargs="*", default=None, help="case names (default: all)")
+    parser.add_argument("--spread-from", type=Path, default=None,
+                        help="instead of making cases: record in each --only case of --out its distance to the "
+                             "same case in this folder, made with the other TF_ENABLE_ONEDNN_OPTS setting")
     args = parser.parse_args(argv)
+    if args.spread_from is not None:
+        for name in args.only or []:
+            spread = record_backend_spread(args.out, args.spread_from, name)
+            print(f"{name}: oneDNN {spread['other_onednn']} spread, max scaled {spread['max']:.3g}")
+        return 0
     if not (args.slim_dir / "nets").is_dir():
         parser.error(f"{args.slim_dir} has no nets/ folder")
     unknown = [name for name in args.only or [] if name not in CASES_BY_NAME]

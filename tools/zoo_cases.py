@@ -149,6 +149,18 @@ CASES += [
     ZooCase("pnasnet_large_small", "nasnet.pnasnet", "build_pnasnet_large",
             {"num_classes": 10, "config": config("large_imagenet_config", num_cells=3, num_conv_filters=10), **EVAL},
             [1, 72, 72, 3], arg_scope_fn="pnasnet_large_arg_scope", checkpoint=False, notes="3 cells of 10 filters, 72 px"),
+    ZooCase("i3d_16f_96px", "i3d", "i3d", {"num_classes": 10, **EVAL}, [2, 16, 96, 96, 3],
+            arg_scope_fn="i3d_arg_scope", checkpoint=False,
+            notes="16 frames of 96x96 (Mixed_5c 2x3x3, Logits pool reduced to [2, 3, 3]); weights redrawn"),
+    ZooCase("s3dg_dm05_16f_96px", "s3dg", "s3dg", {"num_classes": 10, "depth_multiplier": 0.5, **EVAL},
+            [2, 16, 96, 96, 3], arg_scope_fn="s3dg_arg_scope", checkpoint=False,
+            notes="depth_multiplier 0.5, separable and gated from Conv2d_2c_3x3; weights redrawn"),
+    ZooCase("s3dg_late_starts_12f_48px", "s3dg", "s3dg",
+            {"num_classes": 10, "depth_multiplier": 0.25, "first_temporal_kernel_size": 5,
+             "temporal_conv_startat": "Mixed_3c", "gating_startat": "Mixed_4b", **EVAL},
+            [2, 12, 48, 48, 3], arg_scope_fn="s3dg_arg_scope", checkpoint=False,
+            notes="temporal convs from Mixed_3c, gating from Mixed_4b, 5-frame first kernel, min_depth binding, "
+                  "odd SAME splits (3 -> 2); weights redrawn"),
 ]
 
 CASES_BY_NAME: Dict[str, ZooCase] = {case.name: case for case in CASES}

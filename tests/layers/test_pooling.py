@@ -175,3 +175,81 @@ def test_nhwc_reaches_the_kernel_as_a_channels_last_view(monkeypatch, pool, kern
     out = run(lambda x: pool(x, [3, 3], stride=1, padding="SAME"), x)  # symmetric padding: no pad copy
     assert seen == [(x.data_ptr(), True)]
     assert out.is_contiguous()  # NHWC out, no copy back either
+
+
+# --- max_pool3d / avg_pool3d: tf-slim's MaxPool3DTest / AvgPool3DTest, TF's SAME in 3-D by hand ----
+
+POOLS_3D = [slim.max_pool3d, slim.avg_pool3d]
+NAMES_3D = {slim.max_pool3d: "MaxPool3D", slim.avg_pool3d: "AvgPool3D"}
+
+
+def cube(sign=1.0):
+    """``[1, 3, 3, 3, 1]`` with ``x[d, h, w] = sign * (9d + 3h + w)``."""
+    return sign * torch.arange(27.0).reshape(1, 3, 3, 3, 1)
+
+
+@pytest.mark.parametrize("pool", POOLS_3D)
+@pytest.mark.parametrize("data_format", ["NHWC", "NCHW", "NDHWC_", None])
+def test_3d_invalid_data_format(pool, data_format):
+    with pytest.raises(ValueError, match="data_format has to be either NCDHW or NDHWC."):
+        run(lambda x: pool(x, [3, 3, 3], data_format=data_format), images(5, 3, 6, 4, 3))
+
+
+@pytest.mark.parametrize("pool", POOLS_3D)
+def test_3d_default_is_stride_2_valid_and_ncdhw(pool):
+    x = images(5, 3, 6, 4, 3)
+    assert run(lambda t: pool(t, [3, 3, 3]), x).shape == (5, 1, 2, 1, 3)
+    assert run(lambda t: pool(t, 3), x).shape == (5, 1, 2, 1, 3)
+    nc = x.permute(0, 4, 1, 2, 3)
+    out = run(lambda t: pool(t, [2, 3, 3], stride=[1, 2, 2], padding="SAME", data_format="NCDHW"), nc)
+    want = run(lambda t: pool(t, [2, 3, 3], stride=[1, 2, 2], padding="SAME"), x)
+    assert out.shape == (5, 3, 3, 3, 2)
+    torch.testing.assert_close(out, want.permute(0, 4, 1, 2, 3))
+
+
+@pytest.mark.parametrize("pool", POOLS_3D)
+def test_3d_scope_collections_and_errors(pool):
+    def fn(x):
+        pool(x, [1, 1, 1], outputs_collections="outputs")
+        with slim.variable_scope("outer"):
+            pool(x, [1, 1, 1], scope="p", outputs_collections="outputs")
+        return list(slim.utils.convert_collection_to_dict("outputs"))
+
+    assert run(fn, images(1, 2, 2, 2, 1)) == [NAMES_3D[pool], "outer/p"]
+    with pytest.raises(ValueError, match=r"p3: .*rank"):
+        run(lambda x: pool(x, 2, scope="p3"), images(1, 2, 2, 1))
+    with pytest.raises(ValueError, match=r"p3: padding must be 'SAME' or 'VALID'"):
+        run(lambda x: pool(x, 2, padding="FULL", scope="p3"), images(1, 2, 2, 2, 1))
+
+
+@pytest.mark.parametrize("pool", POOLS_3D)
+def test_3d_takes_arg_scope(pool):
+    with slim.arg_scope([pool], stride=1, padding="SAME"):
+        out = run(lambda x: pool(x, [3, 3, 3]), images(1, 3, 4, 5, 2))
+    assert out.shape == (1, 3, 4, 5, 2)
+
+
+def test_max_pool3d_same_pads_at_the_end_with_minus_infinity():
+    # in 3, kernel 2, stride 2: out 2, one padded cell after; window i covers 2i, 2i + 1 (< 3).
+    out = run(lambda x: slim.max_pool3d(x, 2, padding="SAME"), cube())[0, ..., 0]
+    assert out[0, 0, 0] == 13 and out[1, 0, 0] == 22 and out[0, 1, 0] == 16 and out[1, 1, 1] == 26
+    negative = run(lambda x: slim.max_pool3d(x, 2, padding="SAME"), cube(-1.0) - 1)[0, ..., 0]
+    assert negative[0, 0, 0] == -1 and negative[1, 1, 1] == -27  # a zero pad would win: it never does
+
+
+def test_avg_pool3d_same_leaves_padded_cells_out_of_the_count():
+    out = run(lambda x: slim.avg_pool3d(x, 2, padding="SAME"), cube())[0, ..., 0]
+    assert out[0, 0, 0] == 6.5  # mean of 9d + 3h + w over d, h, w in {0, 1}
+    assert out[1, 0, 0] == 20  # d = 2 only: 18 + 1.5 + 0.5, over 4 cells
+    assert out[1, 1, 1] == 26  # the corner cell alone
+
+
+def test_3d_same_one_sided_padding_in_one_dimension():
+    # [1, 3, 3] / [1, 2, 2] on 4x4 frames (I3D's MaxPool_2a_3x3): H, W pad 0 before, 1 after.
+    x = torch.arange(16.0).reshape(1, 1, 4, 4, 1).repeat(1, 2, 1, 1, 1)
+    x[:, 1] += 100
+    out = run(lambda t: slim.avg_pool3d(t, [1, 3, 3], stride=[1, 2, 2], padding="SAME"), x)[0, ..., 0]
+    assert out.shape == (2, 2, 2)
+    assert out[0, 0, 0] == 5  # rows 0-2, cols 0-2 of 4r + c
+    assert out[0, 1, 1] == 12.5  # rows 2-3, cols 2-3 (the padded row and column left out)
+    assert out[1, 1, 1] == 112.5  # frames pooled one by one

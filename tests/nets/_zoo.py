@@ -174,6 +174,13 @@ def load_golden(folder: Path) -> GoldenCase:
     return GoldenCase(folder, manifest, expected)
 
 
+def tolerance(golden: "GoldenCase", key: str) -> float:
+    """The bound for one expected tensor: :data:`TOLERANCE`, or twice TF's own spread between its
+    two CPU backends (``manifest["backend_spread"]``, recorded by the generator) where larger."""
+    spread = golden.manifest.get("backend_spread", {}).get("per_tensor", {}).get(key, 0.0)
+    return max(TOLERANCE, 2.0 * spread)
+
+
 def scaled_error(got: np.ndarray, want: np.ndarray) -> float:
     """``max|got - want| / max(max|want|, 1)``."""
     if want.size == 0:

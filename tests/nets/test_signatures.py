@@ -237,3 +237,45 @@ def test_nets_factory_has_tf_slims_names():
     extra = set(nets_factory.list_networks()) - set(TF_SLIM_FACTORY)
     assert extra == {"inception_resnet_v1", "resnet_v1_18", "resnet_v1_34", "resnet_v2_18", "resnet_v2_34",
                      "resnet_v2_digits", "resnet_v1_small", "resnet_v2_small"}
+
+
+# --- the video nets (research/slim/nets i3d.py @e2e441f, i3d_utils.py @5440b66, s3dg.py @608bd22) ---
+
+from torchslim.nets import i3d, i3d_utils, s3dg  # noqa: E402
+
+_VIDEO_BASE = ("first_temporal_kernel_size=3, temporal_conv_startat='Conv2d_2c_3x3', gating_startat='Conv2d_2c_3x3', "
+               "final_endpoint='Mixed_5c', min_depth=16, depth_multiplier=1.0, ")
+VIDEO_SIGNATURES = {
+    i3d_utils.center_initializer: "()",
+    i3d_utils.conv3d_spatiotemporal: "(inputs, num_outputs, kernel_size, stride=1, padding='SAME', activation_fn=None, "
+                                     "normalizer_fn=None, normalizer_params=None, weights_regularizer=None, "
+                                     "separable=False, data_format='NDHWC', scope='')",
+    i3d_utils.inception_block_v1_3d: "(inputs, num_outputs_0_0a, num_outputs_1_0a, num_outputs_1_0b, num_outputs_2_0a, "
+                                     "num_outputs_2_0b, num_outputs_3_0b, temporal_kernel_size=3, "
+                                     "self_gating_fn=None, data_format='NDHWC', scope='')",
+    i3d_utils.reduced_kernel_size_3d: "(input_tensor, kernel_size)",
+    s3dg.s3dg_arg_scope: "(weight_decay=1e-07, batch_norm_decay=0.999, batch_norm_epsilon=0.001)",
+    s3dg.self_gating: "(input_tensor, scope, data_format='NDHWC')",
+    s3dg.s3dg_base: "(inputs, " + _VIDEO_BASE + "data_format='NDHWC', scope='InceptionV1')",
+    s3dg.s3dg: "(inputs, num_classes=1000, " + _VIDEO_BASE + "dropout_keep_prob=0.8, is_training=True, "
+               "prediction_fn=softmax, spatial_squeeze=True, reuse=None, data_format='NDHWC', scope='InceptionV1')",
+    i3d.i3d_arg_scope: "(weight_decay=1e-07, batch_norm_decay=0.999, batch_norm_epsilon=0.001, use_renorm=False, "
+                       "separable_conv3d=False)",
+    i3d.i3d_base: "(inputs, final_endpoint='Mixed_5c', scope='InceptionV1')",
+    i3d.i3d: "(inputs, num_classes=1000, dropout_keep_prob=0.8, is_training=True, prediction_fn=softmax, "
+             "spatial_squeeze=True, reuse=None, scope='InceptionV1')",
+}
+
+
+@pytest.mark.parametrize("fn", list(VIDEO_SIGNATURES), ids=lambda f: f"{f.__module__.rsplit('.', 1)[-1]}.{f.__name__}")
+def test_video_signature_is_the_sources(fn):
+    assert _signature(fn) == VIDEO_SIGNATURES[fn]
+
+
+# TF-Slim's networks_map has both (checked by test_nets_factory_has_tf_slims_names).
+TF_SLIM_FACTORY.update({"i3d": (i3d.i3d, i3d.i3d_arg_scope), "s3dg": (s3dg.s3dg, s3dg.s3dg_arg_scope)})
+
+
+@pytest.mark.parametrize("name", ["i3d", "s3dg"])
+def test_video_default_image_size(name):
+    assert nets_factory.networks_map[name].default_image_size == 224 == nets_factory.default_image_size(name)

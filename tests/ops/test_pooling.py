@@ -37,3 +37,15 @@ def test_valid_and_one_and_three_dimensions():
     torch.testing.assert_close(pooling.max_pool(x1, (2,), (2,), "SAME"), torch.tensor([[[2.0, 4.0, 5.0]]]))
     x3 = torch.ones(1, 1, 3, 3, 3)
     torch.testing.assert_close(pooling.avg_pool(x3, (2, 2, 2), (2, 2, 2), "SAME"), torch.ones(1, 1, 2, 2, 2))
+
+
+def test_three_dimensions_same_counts_and_minus_infinity():
+    # [1, C, D, H, W] = [1, 1, 3, 2, 2], x = 4d + 2h + w; kernel 2, stride 2, SAME: D pads (0, 1).
+    x = torch.arange(12.0).reshape(1, 1, 3, 2, 2)
+    avg = pooling.avg_pool(x, (2, 2, 2), (2, 2, 2), "SAME")
+    torch.testing.assert_close(avg, torch.tensor([[[[[3.5]], [[9.5]]]]]))  # mean of 0..7; of 8..11 (4 cells)
+    top = pooling.max_pool(-x - 1, (2, 2, 2), (2, 2, 2), "SAME")
+    torch.testing.assert_close(top, torch.tensor([[[[[-1.0]], [[-9.0]]]]]))
+    # [3, 3, 3] stride 1 (the Inception block's pool): symmetric padding, 8 corner cells.
+    corner = pooling.avg_pool(torch.arange(27.0).reshape(1, 1, 3, 3, 3), (3, 3, 3), (1, 1, 1), "SAME")
+    assert corner[0, 0, 0, 0, 0] == (0 + 1 + 3 + 4 + 9 + 10 + 12 + 13) / 8

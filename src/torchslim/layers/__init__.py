@@ -25,3 +25,4 @@ from torchslim.layers.normalization import group_norm
 from torchslim.initializers import variance_scaling_initializer, xavier_initializer, xavier_initializer_conv2d  # noqa: E402,F401,I001
 from torchslim.regularizers import (apply_regularization, l1_l2_regularizer, l1_regularizer, l2_regularizer,  # noqa: E402,F401,I001
                                     sum_regularizer)
+from torchslim.layers.pooling import avg_pool3d, max_pool3d

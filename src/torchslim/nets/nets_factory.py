@@ -98,6 +98,8 @@ _ENTRIES: Dict[str, Tuple[str, Any, str]] = {
             "mobilenet_v1_025"),
     **{name: ("nasnet.nasnet", "build_" + name, name + "_arg_scope") for name in ("nasnet_cifar", "nasnet_mobile", "nasnet_large")},
     **{name: ("nasnet.pnasnet", "build_" + name, name + "_arg_scope") for name in ("pnasnet_mobile", "pnasnet_large")},
+    **_nets("i3d", "i3d_arg_scope", "i3d"),
+    **_nets("s3dg", "s3dg_arg_scope", "s3dg"),
 }
 
 
