@@ -15,6 +15,7 @@ from torchslim.layers import (avg_pool2d, batch_norm, bias_add, conv1d, conv2d, 
                               dropout, elu, flatten, fully_connected, layer_norm, linear, max_pool2d,
                               one_hot_encoding, relu, relu6, repeat, separable_conv2d, separable_convolution2d,
                               softmax, stack, unit_norm)
+from torchslim.layers import instance_norm
 from torchslim.model import Model
 from torchslim.regularizers import (apply_regularization, l1_l2_regularizer, l1_regularizer, l2_regularizer,
                                     sum_regularizer)

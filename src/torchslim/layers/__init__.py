@@ -20,3 +20,4 @@ from torchslim.layers.core import (bias_add, dropout, elu, flatten, fully_connec
 from torchslim.layers.normalization import batch_norm, layer_norm
 from torchslim.layers.pooling import avg_pool2d, max_pool2d
 from torchslim.layers.repeat import repeat, stack
+from torchslim.layers.normalization import instance_norm  # noqa: E402
