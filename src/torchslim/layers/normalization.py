@@ -76,8 +76,9 @@ def batch_norm(inputs: torch.Tensor, decay: float = 0.999, center: bool = True, 
       fused: None/True store the unbiased batch variance in ``moving_variance`` (TF's fused kernel);
         False stores the biased one (TF's non-fused path).
       data_format: ``'NHWC'`` or ``'NCHW'``.
-      zero_debias_moving_mean: keep a zero-debiased moving mean (extra variables ``BatchNorm/
-        moving_mean/biased`` and ``local_step``, as TF).
+      zero_debias_moving_mean: keep a zero-debiased moving mean (extra non-trainable variables
+        ``BatchNorm/moving_mean/biased`` and ``local_step`` in ``GLOBAL_VARIABLES``, and in
+        ``MODEL_VARIABLES`` unless fused, as TF; none with ``is_training=False``, as a TF eval graph).
       batch_weights, renorm, renorm_clipping, renorm_decay, adjustment: not supported (a ValueError
         if set).
 
@@ -107,7 +108,7 @@ def batch_norm(inputs: torch.Tensor, decay: float = 0.999, center: bool = True, 
         update = training and not current_call("BatchNorm").dry_run
         unbiased = fused is not False and rank in (2, 4)
         x = inputs.movedim(channel_axis, 1) if channel_axis != 1 else inputs
-        if zero_debias_moving_mean:
+        if zero_debias_moving_mean and is_training is not False:
             y = _zero_debias_bn(x, params, decay, epsilon, training, update, unbiased)
         else:
             y = norm_ops.batch_norm(x, params["moving_mean"], params["moving_variance"], params["gamma"],
@@ -155,8 +156,9 @@ def _zero_debias_variables(moving_mean: torch.Tensor, fused_path: bool):
     moving mean's name (hence ``.../BatchNorm/BatchNorm/moving_mean/biased``): non-trainable, in
     ``GLOBAL_VARIABLES``; the non-fused path (a Keras layer under TF-Slim's model-variable getter)
     also puts them in ``MODEL_VARIABLES``, the fused path does not. TF makes them only with the update
-    ops of a training graph; here they exist from the first call, so that a model built in eval mode
-    can still train.
+    ops of a training graph: a layer with ``is_training=False`` never updates and has none, as in TF;
+    with ``is_training`` None (following ``model.train()``) they exist from the first call, so that
+    a model built in eval mode can still train.
     """
     make = variable if fused_path else model_variable
     with variable_scope("BatchNorm"), variable_scope("moving_mean"):
