@@ -34,13 +34,14 @@ import platform
 import re
 import sys
 import time
+import types
 from pathlib import Path
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import zoo_weights  # noqa: E402
-from zoo_cases import CASES, CASES_BY_NAME, ZooCase  # noqa: E402
+from zoo_cases import CASES, CASES_BY_NAME, ZooCase, resolve_kwargs  # noqa: E402
 
 INPUTS_KEPT_UP_TO = 64 * 1024
 """Inputs with at most this many elements are stored in expected.npz; larger ones are redrawn."""
@@ -50,6 +51,7 @@ IMPORT_REWRITES = [
     (r"^slim = tf\.contrib\.slim$", "import tf_slim as slim"),
     (r"^from tensorflow\.contrib import slim as contrib_slim$", "import tf_slim as contrib_slim"),
     (r"^import tensorflow\.contrib\.slim as slim$", "import tf_slim as slim"),
+    (r"^layers = tf\.contrib\.layers$", "import tf_slim as layers"),
 ]
 
 
@@ -112,6 +114,16 @@ def _numpy_int_shim() -> bool:
     return False
 
 
+def _contrib_framework_shim() -> bool:
+    """Old net files (pix2pix) call ``tf.contrib.framework.arg_scope``: point ``tf.contrib`` at tf_slim."""
+    import tensorflow.compat.v1 as tf
+    import tf_slim
+    if hasattr(tf, "contrib"):
+        return False
+    tf.contrib = types.SimpleNamespace(framework=tf_slim, layers=tf_slim, slim=tf_slim)
+    return True
+
+
 def _versions() -> dict:
     import tensorflow as tf
     import tf_slim
@@ -146,6 +158,8 @@ def _calibrate(sess, graph, tf, feed: dict, case: ZooCase, variables: list) -> d
     generator = zoo_weights.rng(case.name, zoo_weights.CALIBRATION_STREAM)
     by_name = {v.op.name: v for v in variables}
     layers = [name[: -len("/moving_mean")] for name in by_name if name.endswith("/moving_mean")]
+    if case.kwargs.get("is_training") is True:  # batch statistics: the moving ones are not read
+        return {"layers": 0, "rounds": 0, "seconds": 0.0, "skipped": "is_training"}
     bn_inputs = _bn_inputs(graph)
     missing = [scope for scope in layers if scope not in bn_inputs]
     if missing:
@@ -177,6 +191,7 @@ def make_case(case: ZooCase, finder: _UpstreamNets, out: Path) -> dict:
     started = time.time()
     module = importlib.import_module(f"nets.{case.module}")
     fn = getattr(module, case.fn)
+    kwargs = resolve_kwargs(module, case.kwargs)
     inputs_value = zoo_weights.draw_inputs(case.name, case.input_shape)
     graph = tf.Graph()
     with graph.as_default():
@@ -185,9 +200,9 @@ def make_case(case: ZooCase, finder: _UpstreamNets, out: Path) -> dict:
             import tf_slim as slim
             scope_module = importlib.import_module(f"nets.{case.arg_scope_module or case.module}")
             with slim.arg_scope(getattr(scope_module, case.arg_scope_fn)(**case.arg_scope_kwargs)):
-                output, end_points = fn(images, **case.kwargs)
+                output, end_points = fn(images, **kwargs)
         else:
-            output, end_points = fn(images, **case.kwargs)
+            output, end_points = fn(images, **kwargs)
         variables = tf.global_variables()
         trainable = {v.op.name for v in tf.trainable_variables()}
         built = time.time()
@@ -223,7 +238,7 @@ def make_case(case: ZooCase, finder: _UpstreamNets, out: Path) -> dict:
             np.savez_compressed(folder / "values.npz", **statistics)
     manifest = {
         "case": case.as_dict(), "versions": _versions(), "seed": zoo_weights.SEED,
-        "import_rewrites": finder.rewrites, "numpy_int_shim": _NUMPY_INT_SHIM,
+        "import_rewrites": finder.rewrites, "numpy_int_shim": _NUMPY_INT_SHIM, "contrib_shim": _CONTRIB_SHIM,
         "bn_calibration": calibration, "status": "ok", "variables": rows,
         "output": {"shape": list(got_output.shape), "dtype": str(got_output.dtype)},
         "end_points": [[k, list(got_end_points[k].shape)] for k in tensors],
@@ -239,10 +254,11 @@ def make_case(case: ZooCase, finder: _UpstreamNets, out: Path) -> dict:
 
 
 _NUMPY_INT_SHIM = False
+_CONTRIB_SHIM = False
 
 
 def main(argv=None) -> int:
-    global _NUMPY_INT_SHIM
+    global _NUMPY_INT_SHIM, _CONTRIB_SHIM
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--slim-dir", required=True, type=Path, help="an upstream research/slim checkout")
     parser.add_argument("--out", required=True, type=Path, help="where the case folders go")
@@ -257,6 +273,7 @@ def main(argv=None) -> int:
     _NUMPY_INT_SHIM = _numpy_int_shim()
     import tensorflow.compat.v1 as tf
     tf.disable_v2_behavior()
+    _CONTRIB_SHIM = _contrib_framework_shim()
     finder = _UpstreamNets(args.slim_dir.resolve())
     sys.meta_path.insert(0, finder)
     for case in CASES:

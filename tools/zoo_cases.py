@@ -12,6 +12,7 @@ calibrated batch-norm statistics and checksums, the tests redrawing the weights 
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional
 
@@ -70,5 +71,57 @@ CASES: List[ZooCase] = [
             notes="150 px (3x3 head pool), no AuxLogits: its 1x1 batch norms see one value per image, "
                   "too few for calibrated statistics; weights redrawn"),
 ]
+
+# The generative nets (pix2pix, CycleGAN, DCGAN): small sizes, few filters; pix2pix decoders without dropout
+# (upstream keeps it on at test time). Training-mode cases run batch norm on the batch's statistics.
+PIX2PIX_BLOCKS = {"__namedtuples__": "Block", "rows": [[8, 0], [16, 0], [16, 0], [32, 0]]}
+CASES += [
+    ZooCase("pix2pix_generator_nn", "pix2pix", "pix2pix_generator",
+            {"num_outputs": 3, "blocks": PIX2PIX_BLOCKS, "upsample_method": "nn_upsample_conv"}, [2, 32, 32, 3],
+            arg_scope_fn="pix2pix_arg_scope", notes="4 blocks without dropout, nearest resize + conv"),
+    ZooCase("pix2pix_generator_transpose", "pix2pix", "pix2pix_generator",
+            {"num_outputs": 2, "blocks": PIX2PIX_BLOCKS, "upsample_method": "conv2d_transpose"}, [2, 32, 32, 3],
+            arg_scope_fn="pix2pix_arg_scope", notes="4 blocks without dropout, conv2d_transpose"),
+    ZooCase("pix2pix_discriminator_small", "pix2pix", "pix2pix_discriminator",
+            {"num_filters": [8, 16, 16], "padding": 1, **EVAL}, [2, 36, 36, 3],
+            arg_scope_fn="pix2pix_arg_scope", notes="padding 1, three layers"),
+    ZooCase("cyclegan_generator_nn", "cyclegan", "cyclegan_generator_resnet",
+            {"num_resnet_blocks": 2, "num_filters": 8,
+             "upsample_fn": {"__partial__": "cyclegan_upsample", "method": "nn_upsample_conv"}}, [2, 28, 36, 3],
+            notes="2 resnet blocks, 28x36, nearest resize + reflect pad + conv"),
+    ZooCase("cyclegan_generator_bilinear", "cyclegan", "cyclegan_generator_resnet",
+            {"num_resnet_blocks": 1, "num_filters": 8, "kernel_size": [3, 4], "tanh_linear_slope": 0.1,
+             "upsample_fn": {"__partial__": "cyclegan_upsample", "method": "bilinear_upsample_conv"}},
+            [1, 20, 24, 3], notes="1 resnet block, kernel 3x4, tanh_linear_slope, bilinear resize"),
+    ZooCase("cyclegan_generator_transpose", "cyclegan", "cyclegan_generator_resnet",
+            {"num_resnet_blocks": 2, "num_filters": 8,
+             "upsample_fn": {"__partial__": "cyclegan_upsample", "method": "conv2d_transpose"}}, [2, 28, 36, 3],
+            notes="2 resnet blocks, 28x36, conv2d_transpose (first row and column dropped)"),
+    ZooCase("dcgan_discriminator", "dcgan", "discriminator", {"depth": 8, "fused_batch_norm": True, **EVAL},
+            [2, 32, 32, 3], notes="depth 8, 32 px, fused batch norm (the calibration reads fused ops)"),
+    ZooCase("dcgan_discriminator_train", "dcgan", "discriminator", {"depth": 8, "is_training": True},
+            [4, 16, 16, 3], notes="is_training: batch statistics; zero-debias variables in the checkpoint"),
+    ZooCase("dcgan_generator_train", "dcgan", "generator",
+            {"depth": 8, "final_size": 16, "num_outputs": 2, "is_training": True, "fused_batch_norm": True},
+            [4, 16], notes="is_training, fused batch norm: batch statistics; input: 16-d noise"),
+]
+
+
+def resolve_kwargs(module, kwargs: Dict[str, Any]) -> Dict[str, Any]:
+    """A case's kwargs with the values JSON cannot hold made from ``module`` (upstream's or torchslim's).
+
+    ``{"__namedtuples__": "Block", "rows": [[...], ...]}`` -> ``[module.Block(*row), ...]``;
+    ``{"__partial__": "fn", **kw}`` -> ``functools.partial(module.fn, **kw)``.
+    """
+    resolved = {}
+    for key, value in kwargs.items():
+        if isinstance(value, dict) and "__namedtuples__" in value:
+            value = [getattr(module, value["__namedtuples__"])(*row) for row in value["rows"]]
+        elif isinstance(value, dict) and "__partial__" in value:
+            rest = {k: v for k, v in value.items() if k != "__partial__"}
+            value = functools.partial(getattr(module, value["__partial__"]), **rest)
+        resolved[key] = value
+    return resolved
+
 
 CASES_BY_NAME: Dict[str, ZooCase] = {case.name: case for case in CASES}

@@ -109,7 +109,7 @@ def batch_norm(inputs: torch.Tensor, decay: float = 0.999, center: bool = True, 
         unbiased = fused is not False and rank in (2, 4)
         x = inputs.movedim(channel_axis, 1) if channel_axis != 1 else inputs
         if zero_debias_moving_mean and is_training is not False:
-            y = _zero_debias_bn(x, params, decay, epsilon, training, update, unbiased)
+            y = _zero_debias_bn(x, params, sc.name, decay, epsilon, training, update, unbiased)
         else:
             y = norm_ops.batch_norm(x, params["moving_mean"], params["moving_variance"], params["gamma"],
                                     params["beta"], decay, epsilon, training, update, unbiased)
@@ -149,11 +149,12 @@ def _bn_variables(channels, center, scale, initializers_, regularizers_, collect
     return params
 
 
-def _zero_debias_variables(moving_mean: torch.Tensor, fused_path: bool):
-    """``BatchNorm/moving_mean/{biased, local_step}`` in the BN scope, in TF's collections.
+def _zero_debias_variables(moving_mean: torch.Tensor, bn_scope: str, fused_path: bool):
+    """``<bn scope>/<bn scope>/moving_mean/{biased, local_step}``, in TF's collections.
 
-    TF's ``assign_moving_average(zero_debias=True)`` makes them with ``get_variable`` inside the
-    moving mean's name (hence ``.../BatchNorm/BatchNorm/moving_mean/biased``): non-trainable, in
+    TF's ``assign_moving_average(zero_debias=True)`` makes them with ``get_variable`` in a scope
+    named after the moving mean's full name, opened inside the BN scope (hence
+    ``net/conv2/BatchNorm/net/conv2/BatchNorm/moving_mean/biased``): non-trainable, in
     ``GLOBAL_VARIABLES``; the non-fused path (a Keras layer under TF-Slim's model-variable getter)
     also puts them in ``MODEL_VARIABLES``, the fused path does not. TF makes them only with the update
     ops of a training graph: a layer with ``is_training=False`` never updates and has none, as in TF;
@@ -161,7 +162,7 @@ def _zero_debias_variables(moving_mean: torch.Tensor, fused_path: bool):
     a model built in eval mode can still train.
     """
     make = variable if fused_path else model_variable
-    with variable_scope("BatchNorm"), variable_scope("moving_mean"):
+    with variable_scope(f"{bn_scope}/moving_mean"):
         biased = make("biased", shape=moving_mean.shape, dtype=moving_mean.dtype,
                       initializer=initializers.zeros_initializer(), trainable=False)
         local_step = make("local_step", shape=(), dtype=moving_mean.dtype,
@@ -169,11 +170,11 @@ def _zero_debias_variables(moving_mean: torch.Tensor, fused_path: bool):
     return biased, local_step
 
 
-def _zero_debias_bn(x, params, decay, epsilon, training, update, unbiased):
+def _zero_debias_bn(x, params, bn_scope, decay, epsilon, training, update, unbiased):
     """TF's ``zero_debias_moving_mean`` on ``x`` (channels on dim 1): the mean is kept biased plus a step
     count, then debiased. With zero-debiasing, TF-Slim takes the fused path exactly when the moving
     variance is unbiased (``fused`` not False, rank 2 or 4)."""
-    biased, local_step = _zero_debias_variables(params["moving_mean"], fused_path=unbiased)
+    biased, local_step = _zero_debias_variables(params["moving_mean"], bn_scope, fused_path=unbiased)
     dtype = params["moving_mean"].dtype
     if training:
         y = norm_ops.normalize_by_batch(x, params["gamma"], params["beta"], epsilon)
