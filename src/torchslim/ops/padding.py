@@ -204,10 +204,13 @@ def pad(x: torch.Tensor, paddings: Sequence[Sequence[int]], mode: str = "CONSTAN
     Raises:
       ValueError: an unknown mode, a wrong number of pairs, a negative amount, or a mirror pad
         larger than TF allows (``size - 1`` for ``REFLECT``, ``size`` for ``SYMMETRIC``).
+      TypeError: a non-integer amount.
     """
     mode = str(mode).upper()
     if mode not in _PAD_MODES:
         raise ValueError(f"tf.pad: mode must be one of {', '.join(_PAD_MODES)}, got {mode!r}")
+    if any(isinstance(v, float) and not float(v).is_integer() for pair in paddings for v in pair):
+        raise TypeError(f"tf.pad: paddings must be integers, got {paddings!r}")
     pairs = [(int(before), int(after)) for before, after in paddings]
     if len(pairs) != x.dim():
         raise ValueError(f"tf.pad: paddings must have one [before, after] pair per dimension of the "
