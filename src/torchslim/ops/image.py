@@ -73,12 +73,7 @@ def resize_bilinear(images: torch.Tensor, size: Sequence[int], align_corners: bo
 
 def resize_nearest_neighbor(images: torch.Tensor, size: Sequence[int], align_corners: bool = False,
                             half_pixel_centers: bool = False) -> torch.Tensor:
-    """TF's ``ResizeNearestNeighbor`` kernel.
-
-    Args:
-      images: ``[N, H, W, C]``.
-      size: ``(new_height, new_width)``.
-      align_corners, half_pixel_centers: TF's sampling flags (TF1 default: both False).
+    """TF's ``ResizeNearestNeighbor`` kernel (arguments as :func:`resize_bilinear`).
 
     Returns:
       ``[N, new_height, new_width, C]`` in the input's dtype.
