@@ -4,6 +4,7 @@ plus the upsample methods, names and end points."""
 from __future__ import annotations
 
 import functools
+import inspect
 
 import pytest
 import torch
@@ -78,3 +79,18 @@ def test_tanh_linear_slope_and_arg_scope():
     assert conv["normalizer_params"] == {"center": True, "scale": True, "epsilon": 0.01}
     assert conv["weights_regularizer"] is not None
     assert cyclegan._dynamic_or_static_shape(torch.ones(2, 3, 4, 5)) == [2, 3, 4, 5]
+
+
+def test_signatures_are_upstreams():
+    def params(fn):
+        return [(p.name, getattr(p.default, "__name__", p.default)) for p in inspect.signature(fn).parameters.values()]
+    empty = "_empty"
+    assert params(cyclegan.cyclegan_generator_resnet) == [
+        ("images", empty), ("arg_scope_fn", "cyclegan_arg_scope"), ("num_resnet_blocks", 6), ("num_filters", 64),
+        ("upsample_fn", "cyclegan_upsample"), ("kernel_size", 3), ("tanh_linear_slope", 0.0), ("is_training", False)]
+    assert params(cyclegan.cyclegan_upsample) == [("net", empty), ("num_outputs", empty), ("stride", empty),
+                                                  ("method", "conv2d_transpose"), ("pad_mode", "REFLECT"),
+                                                  ("align_corners", False)]
+    assert params(cyclegan.cyclegan_arg_scope) == [("instance_norm_center", True), ("instance_norm_scale", True),
+                                                   ("instance_norm_epsilon", 0.001), ("weights_init_stddev", 0.02),
+                                                   ("weight_decay", 0.0)]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import inspect
+
 import pytest
 import torch
 
@@ -88,3 +90,14 @@ def test_generator_reuse_and_scope():
     torch.testing.assert_close(first, second)
     assert all(name.startswith("G/") for name in model.tf_variables())
     assert "G/deconv1/BatchNorm/moving_mean" in model.tf_variables()
+
+
+def test_signatures_are_upstreams():
+    def params(fn):
+        return [(p.name, p.default) for p in inspect.signature(fn).parameters.values()]
+    empty = inspect.Parameter.empty
+    assert params(dcgan.generator) == [("inputs", empty), ("depth", 64), ("final_size", 32), ("num_outputs", 3),
+                                       ("is_training", True), ("reuse", None), ("scope", "Generator"),
+                                       ("fused_batch_norm", False)]
+    assert params(dcgan.discriminator) == [("inputs", empty), ("depth", 64), ("is_training", True), ("reuse", None),
+                                           ("scope", "Discriminator"), ("fused_batch_norm", False)]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import inspect
+
 import pytest
 import torch
 
@@ -119,3 +121,20 @@ def test_discriminator_pad_mode_and_activation():
     torch.testing.assert_close(rebuilt(pad_mode="REFLECT"), reflect)
     assert not torch.allclose(rebuilt(pad_mode="CONSTANT"), reflect)
     assert not torch.allclose(rebuilt(activation_fn=torch.relu), reflect)
+
+
+def _params(fn):
+    return [(p.name, getattr(p.default, "__name__", p.default)) for p in inspect.signature(fn).parameters.values()]
+
+
+def test_signatures_are_upstreams():
+    # research/slim/nets/pix2pix.py; the discriminator's pad_mode and activation_fn are the newest file's
+    empty = "_empty"
+    assert _params(pix2pix.pix2pix_generator) == [("net", empty), ("num_outputs", empty), ("blocks", None),
+                                                 ("upsample_method", "nn_upsample_conv"), ("is_training", False)]
+    assert _params(pix2pix.pix2pix_discriminator) == [("net", empty), ("num_filters", empty), ("padding", 2),
+                                                     ("pad_mode", "REFLECT"), ("activation_fn", "leaky_relu"),
+                                                     ("is_training", False)]
+    assert _params(pix2pix.upsample) == [("net", empty), ("num_outputs", empty), ("kernel_size", empty),
+                                        ("method", "nn_upsample_conv")]
+    assert pix2pix.Block._fields == ("num_filters", "decoder_keep_prob")
