@@ -43,6 +43,7 @@ import platform
 import re
 import sys
 import time
+import types
 from pathlib import Path
 
 import numpy as np
@@ -62,6 +63,7 @@ IMPORT_REWRITES = [
     (r"^from tensorflow\.contrib import training as contrib_training$", "from tf_slim import training as contrib_training"),
     (r"^from tensorflow\.contrib import framework as contrib_framework$", "import tf_slim as contrib_framework"),
     (r"^from tensorflow\.contrib import layers as contrib_layers$", "import tf_slim as contrib_layers"),
+    (r"^layers = tf\.contrib\.layers$", "import tf_slim as layers"),
 ]
 
 
@@ -145,6 +147,16 @@ def _numpy_int_shim() -> bool:
     return False
 
 
+def _contrib_framework_shim() -> bool:
+    """Old net files (pix2pix) call ``tf.contrib.framework.arg_scope``: point ``tf.contrib`` at tf_slim."""
+    import tensorflow.compat.v1 as tf
+    import tf_slim
+    if hasattr(tf, "contrib"):
+        return False
+    tf.contrib = types.SimpleNamespace(framework=tf_slim, layers=tf_slim, slim=tf_slim)
+    return True
+
+
 def _versions() -> dict:
     import tensorflow as tf
     import tf_slim
@@ -190,13 +202,13 @@ def _calibrate(sess, graph, tf, feed: dict, case: ZooCase, variables: list) -> d
     generator = zoo_weights.rng(case.name, zoo_weights.CALIBRATION_STREAM)
     by_name = {v.op.name: v for v in variables}
     layers = [name[: -len("/moving_mean")] for name in by_name if name.endswith("/moving_mean")]
-    bn_inputs = {} if case.kwargs.get("is_training") is True else _bn_inputs(graph)
-    missing = [scope for scope in layers if scope not in bn_inputs]
-    if missing and case.kwargs.get("is_training") is not True:
-        raise RuntimeError(f"{case.name}: no fused batch-norm op reads {missing[0]}/moving_mean; cannot calibrate")
-    started = time.time()
     if case.kwargs.get("is_training") is True:  # batch statistics: the moving ones are not read
         return {"layers": 0, "rounds": 0, "seconds": 0.0, "skipped": "is_training: batch statistics"}
+    bn_inputs = _bn_inputs(graph)
+    missing = [scope for scope in layers if scope not in bn_inputs]
+    if missing:
+        raise RuntimeError(f"{case.name}: no fused batch-norm op reads {missing[0]}/moving_mean; cannot calibrate")
+    started = time.time()
     for scope in layers:
         inputs = bn_inputs[scope]
         axes = list(range(len(inputs.shape) - 1))
@@ -223,7 +235,7 @@ def make_case(case: ZooCase, finder: _UpstreamNets, out: Path) -> dict:
     started = time.time()
     module = importlib.import_module(f"nets.{case.module}")
     fn = getattr(module, case.fn)
-    kwargs = resolve_kwargs(case.kwargs, module)
+    kwargs = resolve_kwargs(module, case.kwargs)
     inputs_value = zoo_weights.draw_inputs(case.name, case.input_shape)
     graph = tf.Graph()
     with graph.as_default():
@@ -270,7 +282,7 @@ def make_case(case: ZooCase, finder: _UpstreamNets, out: Path) -> dict:
             np.savez_compressed(folder / "values.npz", **statistics)
     manifest = {
         "case": case.as_dict(), "versions": _versions(), "seed": zoo_weights.SEED,
-        "import_rewrites": finder.rewrites, "numpy_int_shim": _NUMPY_INT_SHIM,
+        "import_rewrites": finder.rewrites, "numpy_int_shim": _NUMPY_INT_SHIM, "contrib_shim": _CONTRIB_SHIM,
         "bn_calibration": calibration, "status": "ok", "variables": rows,
         "output": {"shape": list(got_output.shape), "dtype": str(got_output.dtype)},
         "end_points": [[k, list(got_end_points[k].shape)] for k in tensors],
@@ -286,6 +298,7 @@ def make_case(case: ZooCase, finder: _UpstreamNets, out: Path) -> dict:
 
 
 _NUMPY_INT_SHIM = False
+_CONTRIB_SHIM = False
 
 
 def _scaled(got: np.ndarray, want: np.ndarray) -> float:
@@ -319,7 +332,7 @@ def record_backend_spread(out: Path, other: Path, name: str) -> dict:
 
 
 def main(argv=None) -> int:
-    global _NUMPY_INT_SHIM
+    global _NUMPY_INT_SHIM, _CONTRIB_SHIM
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--slim-dir", required=True, type=Path, help="an upstream research/slim checkout")
     parser.add_argument("--out", required=True, type=Path, help="where the case folders go")
@@ -342,6 +355,7 @@ def main(argv=None) -> int:
     _NUMPY_INT_SHIM = _numpy_int_shim()
     import tensorflow.compat.v1 as tf
     tf.disable_v2_behavior()
+    _CONTRIB_SHIM = _contrib_framework_shim()
     finder = _UpstreamNets(args.slim_dir.resolve())
     sys.meta_path.insert(0, finder)
     for case in CASES:

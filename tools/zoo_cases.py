@@ -15,6 +15,7 @@ A kwarg made by :func:`config` (NASNet / PNASNet's ``config``) is an HParams in 
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional
 
@@ -50,18 +51,6 @@ def config(fn: str, **overrides: Any) -> Dict[str, Any]:
     """A JSON spec of an HParams kwarg: ``<case module>.<fn>()`` with ``set_hparam(name, value)`` per override."""
     return {"hparams": fn, "overrides": dict(overrides)}
 
-
-def resolve_kwargs(kwargs: Dict[str, Any], module: Any) -> Dict[str, Any]:
-    """The case's kwargs with every :func:`config` spec built from ``module`` (upstream's or torchslim's)."""
-    resolved = {}
-    for name, value in kwargs.items():
-        if isinstance(value, dict) and set(value) == {"hparams", "overrides"}:
-            hparams: Any = getattr(module, value["hparams"])()
-            for key, override in value["overrides"].items():
-                hparams.set_hparam(key, override)
-            value = hparams
-        resolved[name] = value
-    return resolved
 
 CASES: List[ZooCase] = [
     ZooCase("alexnet_v2", "alexnet", "alexnet_v2", {"num_classes": 10, **EVAL}, [1, 224, 224, 3],
@@ -162,5 +151,63 @@ CASES += [
             notes="temporal convs from Mixed_3c, gating from Mixed_4b, 5-frame first kernel, min_depth binding, "
                   "odd SAME splits (3 -> 2); weights redrawn"),
 ]
+
+# The generative nets (pix2pix, CycleGAN, DCGAN): small sizes, few filters; pix2pix decoders without dropout
+# (upstream keeps it on at test time). Training-mode cases run batch norm on the batch's statistics.
+PIX2PIX_BLOCKS = {"__namedtuples__": "Block", "rows": [[8, 0], [16, 0], [16, 0], [32, 0]]}
+CASES += [
+    ZooCase("pix2pix_generator_nn", "pix2pix", "pix2pix_generator",
+            {"num_outputs": 3, "blocks": PIX2PIX_BLOCKS, "upsample_method": "nn_upsample_conv"}, [2, 32, 32, 3],
+            arg_scope_fn="pix2pix_arg_scope", notes="4 blocks without dropout, nearest resize + conv"),
+    ZooCase("pix2pix_generator_transpose", "pix2pix", "pix2pix_generator",
+            {"num_outputs": 2, "blocks": PIX2PIX_BLOCKS, "upsample_method": "conv2d_transpose"}, [2, 32, 32, 3],
+            arg_scope_fn="pix2pix_arg_scope", notes="4 blocks without dropout, conv2d_transpose"),
+    ZooCase("pix2pix_discriminator_small", "pix2pix", "pix2pix_discriminator",
+            {"num_filters": [8, 16, 16], "padding": 1, **EVAL}, [2, 36, 36, 3],
+            arg_scope_fn="pix2pix_arg_scope", notes="padding 1, three layers"),
+    ZooCase("cyclegan_generator_nn", "cyclegan", "cyclegan_generator_resnet",
+            {"num_resnet_blocks": 2, "num_filters": 8,
+             "upsample_fn": {"__partial__": "cyclegan_upsample", "method": "nn_upsample_conv"}}, [2, 28, 36, 3],
+            notes="2 resnet blocks, 28x36, nearest resize + reflect pad + conv"),
+    ZooCase("cyclegan_generator_bilinear", "cyclegan", "cyclegan_generator_resnet",
+            {"num_resnet_blocks": 1, "num_filters": 8, "kernel_size": [3, 4], "tanh_linear_slope": 0.1,
+             "upsample_fn": {"__partial__": "cyclegan_upsample", "method": "bilinear_upsample_conv"}},
+            [1, 20, 24, 3], notes="1 resnet block, kernel 3x4, tanh_linear_slope, bilinear resize"),
+    ZooCase("cyclegan_generator_transpose", "cyclegan", "cyclegan_generator_resnet",
+            {"num_resnet_blocks": 2, "num_filters": 8,
+             "upsample_fn": {"__partial__": "cyclegan_upsample", "method": "conv2d_transpose"}}, [2, 28, 36, 3],
+            notes="2 resnet blocks, 28x36, conv2d_transpose (first row and column dropped)"),
+    ZooCase("dcgan_discriminator", "dcgan", "discriminator", {"depth": 8, "fused_batch_norm": True, **EVAL},
+            [2, 32, 32, 3], notes="depth 8, 32 px, fused batch norm (the calibration reads fused ops)"),
+    ZooCase("dcgan_discriminator_train", "dcgan", "discriminator", {"depth": 8, "is_training": True},
+            [4, 16, 16, 3], notes="is_training: batch statistics; zero-debias variables in the checkpoint"),
+    ZooCase("dcgan_generator_train", "dcgan", "generator",
+            {"depth": 8, "final_size": 16, "num_outputs": 2, "is_training": True, "fused_batch_norm": True},
+            [4, 16], notes="is_training, fused batch norm: batch statistics; input: 16-d noise"),
+]
+
+
+def resolve_kwargs(module, kwargs: Dict[str, Any]) -> Dict[str, Any]:
+    """A case's kwargs with the values JSON cannot hold made from ``module`` (upstream's or torchslim's).
+
+    ``{"__namedtuples__": "Block", "rows": [[...], ...]}`` -> ``[module.Block(*row), ...]``;
+    ``{"__partial__": "fn", **kw}`` -> ``functools.partial(module.fn, **kw)``;
+    a :func:`config` spec -> ``module.<hparams>()`` with each override set.
+    """
+    resolved = {}
+    for key, value in kwargs.items():
+        if isinstance(value, dict) and set(value) == {"hparams", "overrides"}:
+            hparams: Any = getattr(module, value["hparams"])()
+            for name, override in value["overrides"].items():
+                hparams.set_hparam(name, override)
+            value = hparams
+        elif isinstance(value, dict) and "__namedtuples__" in value:
+            value = [getattr(module, value["__namedtuples__"])(*row) for row in value["rows"]]
+        elif isinstance(value, dict) and "__partial__" in value:
+            rest = {k: v for k, v in value.items() if k != "__partial__"}
+            value = functools.partial(getattr(module, value["__partial__"]), **rest)
+        resolved[key] = value
+    return resolved
+
 
 CASES_BY_NAME: Dict[str, ZooCase] = {case.name: case for case in CASES}

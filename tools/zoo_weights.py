@@ -58,6 +58,8 @@ def _draw(generator: np.random.Generator, name: str, shape: Tuple[int, ...]) -> 
         return generator.normal(0.0, 0.1, size=shape)
     if leaf in ("gamma", "moving_variance"):
         return generator.uniform(0.5, 1.5, size=shape)
+    if leaf in ("biased", "local_step"):  # zero-debias state of a moving mean: TF's initial zeros
+        return np.zeros(shape)
     raise ValueError(f"zoo_weights: no recipe for variable {name} (leaf {leaf!r})")
 
 

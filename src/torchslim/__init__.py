@@ -17,6 +17,7 @@ from torchslim.layers import (avg_pool2d, batch_norm, bias_add, conv1d, conv2d, 
                               softmax, stack, unit_norm)
 from torchslim.layers import group_norm
 from torchslim.layers import avg_pool3d, max_pool3d
+from torchslim.layers import instance_norm
 from torchslim.model import Model
 from torchslim.regularizers import (apply_regularization, l1_l2_regularizer, l1_regularizer, l2_regularizer,
                                     sum_regularizer)

@@ -362,6 +362,111 @@ def test_layer_norm_variables_take_the_input_dtype():
     assert {v.dtype for v in model.tf_variables().values()} == {torch.float64}
 
 
+# --- zero_debias_moving_mean: TF's variables and collections -------------------------------------------
+
+
+def _zero_debias_net(fused, is_training=True):
+    def fn(x):
+        with slim.variable_scope("net"):
+            return slim.batch_norm(x, zero_debias_moving_mean=True, fused=fused, is_training=is_training,
+                                   scope="bn")
+    return fn
+
+
+@pytest.mark.parametrize("fused, in_model_variables", [(None, False), (True, False), (False, True)])
+def test_zero_debias_variables_names_and_collections(fused, in_model_variables):
+    # TF 2.15 + tf-slim 1.1.0: get_variable in a scope named after the moving mean's full name, inside
+    # the BN scope; GLOBAL_VARIABLES, non-trainable; MODEL_VARIABLES too only on the non-fused path.
+    model, _ = run(_zero_debias_net(fused), images((2, 3, 3, 2)))
+    extra = ["net/bn/net/bn/moving_mean/biased", "net/bn/net/bn/moving_mean/local_step"]
+    names = list(model.tf_variables())
+    assert names[-2:] == extra
+    global_names = [v.name for v in slim.get_variables(model=model)]
+    assert set(extra) <= set(global_names)
+    assert not set(extra) & {v.name for v in slim.get_local_variables(model=model)}
+    assert not set(extra) & {v.name for v in slim.get_trainable_variables(model=model)}
+    assert (set(extra) <= {v.name for v in slim.get_model_variables(model=model)}) == in_model_variables
+    assert model.tf_variables()[extra[1]].tf_shape == ()
+
+
+def test_zero_debias_variables_absent_when_never_training():
+    model, _ = run(_zero_debias_net(False, is_training=False), images((2, 3, 3, 2)), train=False)
+    assert list(model.tf_variables()) == ["net/bn/beta", "net/bn/moving_mean", "net/bn/moving_variance"]
+
+
+def test_zero_debias_moving_mean_is_the_debiased_average():
+    x = images((4, 3, 3, 2))
+    model, _ = run(_zero_debias_net(False, is_training=None), x)
+    model(x + 1.0)
+    decay, batch_means = 0.999, [x.mean((0, 1, 2)), (x + 1.0).mean((0, 1, 2))]
+    biased = torch.zeros(2)
+    for mean in batch_means:
+        biased = biased * decay + (1 - decay) * mean
+    variables = model.tf_variables()
+    torch.testing.assert_close(variables["net/bn/net/bn/moving_mean/local_step"].tensor, torch.tensor(2.0))
+    torch.testing.assert_close(variables["net/bn/moving_mean"].tensor, biased / (1 - decay ** 2), rtol=1e-4, atol=1e-6)
+
+
+# --- instance_norm --------------------------------------------------------------------------------------
+
+
+def test_instance_norm_by_hand():
+    # one image, one channel, values 1..4: mean 2.5, biased variance 1.25
+    x = torch.tensor([1.0, 2.0, 3.0, 4.0]).reshape(1, 2, 2, 1)
+    _, y = run(lambda t: slim.instance_norm(t, epsilon=0.0), x)
+    want = (torch.tensor([1.0, 2.0, 3.0, 4.0]) - 2.5) / 1.25 ** 0.5
+    torch.testing.assert_close(y.reshape(-1), want)
+
+
+def test_instance_norm_per_example_and_channel_with_params():
+    x = images((3, 4, 5, 2), seed=3)
+    init = {"beta": slim.initializers.constant_initializer([0.5, -1.0]),
+            "gamma": slim.initializers.constant_initializer([2.0, 3.0])}
+    model, y = run(lambda t: slim.instance_norm(t, epsilon=1e-3, param_initializers=init), x)
+    mean = x.mean((1, 2), keepdim=True)
+    var = x.var((1, 2), keepdim=True, unbiased=False)
+    want = (x - mean) / torch.sqrt(var + 1e-3) * torch.tensor([2.0, 3.0]) + torch.tensor([0.5, -1.0])
+    torch.testing.assert_close(y, want, rtol=1e-5, atol=1e-5)
+    assert {k: list(v.tf_shape) for k, v in model.tf_variables().items()} == {
+        "InstanceNorm/beta": [2], "InstanceNorm/gamma": [2]}
+    assert all(v.trainable for v in model.tf_variables().values())
+
+
+def test_instance_norm_nchw_equals_nhwc_and_rank5():
+    x = images((2, 3, 4, 5), seed=4)
+    _, nhwc = run(lambda t: slim.instance_norm(t), x)
+    _, nchw = run(lambda t: slim.instance_norm(t, data_format="NCHW"), x.permute(0, 3, 1, 2))
+    torch.testing.assert_close(nchw.permute(0, 2, 3, 1), nhwc, rtol=1e-5, atol=1e-5)
+    _, y5 = run(lambda t: slim.instance_norm(t, center=False, scale=False), images((2, 2, 3, 4, 3)))
+    torch.testing.assert_close(y5.mean((1, 2, 3)), torch.zeros(2, 3), atol=1e-5, rtol=0)
+
+
+def test_instance_norm_options_scope_and_activation():
+    def fn(t):
+        with slim.variable_scope("net"):
+            return slim.instance_norm(t, center=False, scale=False, activation_fn=torch.relu, trainable=False,
+                                      variables_collections=["extra"], outputs_collections="outs", scope="IN")
+    model, y = run(fn, images((2, 3, 3, 2)))
+    assert list(model.tf_variables()) == []
+    assert float(y.min()) >= 0.0
+    model, _ = run(lambda t: slim.instance_norm(t, trainable=False), images((2, 3, 3, 2)))
+    assert not any(v.trainable for v in model.tf_variables().values())
+
+
+@pytest.mark.parametrize("shape, data_format, match", [
+    ((2, 3), "NHWC", "InstanceNorm"),
+    ((2, 3, 3, 2), "NCDHW", "data_format has to be either NCHW or NHWC"),
+])
+def test_instance_norm_errors_name_the_scope(shape, data_format, match):
+    with pytest.raises(ValueError, match=match):
+        run(lambda t: slim.instance_norm(t, data_format=data_format), images(shape))
+
+
+def test_instance_norm_in_conv2d_normalizer():
+    model, _ = run(lambda t: slim.conv2d(t, 4, 3, normalizer_fn=slim.instance_norm), images((1, 5, 5, 2)))
+    assert list(model.tf_variables()) == ["Conv/weights", "Conv/InstanceNorm/beta", "Conv/InstanceNorm/gamma"]
+
+
 # --- group_norm (tf-slim's normalization.group_norm) -------------------------------------------------
 
 

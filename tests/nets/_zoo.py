@@ -42,7 +42,7 @@ from torchslim import checkpoint
 
 sys.path.append(str(REPO_ROOT / "tools"))
 import zoo_weights  # noqa: E402  (the generator's values recipe, plain numpy)
-from zoo_cases import resolve_kwargs  # noqa: E402  (HParams kwargs, as the generator builds them)
+from zoo_cases import resolve_kwargs  # noqa: E402  (kwargs JSON cannot hold: Block lists, partials)
 
 TOLERANCE = 1e-4
 """Per tensor: ``max|ours - TF| / max(max|TF|, 1)`` may not exceed this."""
@@ -126,7 +126,7 @@ def build_case(case: dict, inputs: torch.Tensor, zero_weights: bool = False) -> 
     with slim.arg_scope(case_arg_scope(case)):
         with slim.arg_scope([slim.conv2d, slim.fully_connected, slim.separable_conv2d],
                             **({"weights_initializer": zeros} if zero_weights else {})):
-            model = slim.Model(fn, **resolve_kwargs(case["kwargs"], net_module(case["module"])))
+            model = slim.Model(fn, **resolve_kwargs(net_module(case["module"]), case["kwargs"]))
     model.eval()
     with torch.no_grad():
         outputs = model(inputs)

@@ -76,3 +76,41 @@ def test_pad_explicit():
     y = pad.pad_explicit(x, [0, 1, 1, 0], value=float("-inf"))
     assert y.shape == (1, 1, 3, 3)
     assert torch.isinf(y[0, 0, 0]).all() and torch.isinf(y[0, 0, :, 2]).all() and (y[0, 0, 1:, :2] == 0).all()
+
+
+# --- tf.pad: CONSTANT / REFLECT / SYMMETRIC -----------------------------------------------------------
+
+
+@pytest.mark.parametrize("mode, want", [
+    ("REFLECT", [3, 2, 1, 2, 3, 2, 1]),          # mirror without the edge cell
+    ("SYMMETRIC", [2, 1, 1, 2, 3, 3, 2]),        # mirror with it
+    ("CONSTANT", [0, 0, 1, 2, 3, 0, 0]),
+    ("reflect", [3, 2, 1, 2, 3, 2, 1]),          # any case, as tf.pad
+])
+def test_pad_modes_by_hand(mode, want):
+    assert pad.pad(torch.tensor([1.0, 2.0, 3.0]), [[2, 2]], mode).tolist() == want
+
+
+def test_pad_reflect_2d_nhwc_pads_only_the_named_dimensions():
+    x = torch.arange(6.0).reshape(1, 2, 3, 1)                  # rows [0 1 2], [3 4 5]
+    y = pad.pad(x, [[0, 0], [1, 1], [1, 0], [0, 0]], "REFLECT")
+    assert y[0, :, :, 0].tolist() == [[4, 3, 4, 5], [1, 0, 1, 2], [4, 3, 4, 5], [1, 0, 1, 2]]
+
+
+def test_pad_uneven_and_constant_value():
+    y = pad.pad(torch.tensor([[1.0, 2.0]]), [[1, 0], [0, 2]], constant_values=7.0)
+    assert y.tolist() == [[7, 7, 7, 7], [1, 2, 7, 7]]
+    assert pad.pad(torch.tensor([1.0, 2.0, 3.0]), [[0, 3]], "SYMMETRIC").tolist() == [1, 2, 3, 3, 2, 1]
+
+
+@pytest.mark.parametrize("paddings, mode, error, match", [
+    ([[3, 0]], "REFLECT", ValueError, "at most 2"),
+    ([[0, 4]], "SYMMETRIC", ValueError, "at most 3"),
+    ([[-1, 0]], "CONSTANT", ValueError, "non-negative"),
+    ([[1, 1], [0, 0]], "CONSTANT", ValueError, "one \\[before, after\\] pair per dimension"),
+    ([[1, 1]], "WRAP", ValueError, "mode must be one of"),
+    ([[1.5, 1]], "REFLECT", TypeError, "integers"),
+])
+def test_pad_errors(paddings, mode, error, match):
+    with pytest.raises(error, match=match):
+        pad.pad(torch.tensor([1.0, 2.0, 3.0]), paddings, mode)

@@ -1,11 +1,9 @@
 """``tf.image`` resizing with TF1's exact sampling (NHWC, or HWC for one image).
 
 ``resize_bilinear`` / ``resize_nearest_neighbor`` / ``resize_images`` (= ``tf.compat.v1.image.resize``)
-take TF1's ``align_corners`` and ``half_pixel_centers`` (both False by default). TF1's default
-sampling (source = destination * in/out, no half-pixel offset) is not a mode of
-``torch.nn.functional.interpolate``, so the source rows and columns are computed here as TF's
-kernels compute them and gathered; bilinear interpolates along the width first, then the height,
-in float32, as TF does.
+take TF1's ``align_corners`` and ``half_pixel_centers`` (both False by default). The sampling is
+:mod:`torchslim.ops.image`'s (TF's kernels); this module adds ``tf.image``'s argument checks and
+single-image (HWC) inputs.
 """
 
 from __future__ import annotations
@@ -16,24 +14,12 @@ from typing import Optional, Tuple
 import torch
 
 from torchslim.compat.array_ops import convert_to_tensor
+from torchslim.ops import image as image_ops
 
 __all__ = ["ResizeMethod", "resize_bilinear", "resize_nearest_neighbor", "resize_images", "resize", "image"]
 
 ResizeMethod = types.SimpleNamespace(BILINEAR=0, NEAREST_NEIGHBOR=1, BICUBIC=2, AREA=3)
 ResizeMethod.__doc__ = "``tf.image.ResizeMethod`` (TF1's integer values)."
-
-
-def _scale(in_size: int, out_size: int, align_corners: bool) -> float:
-    if align_corners and out_size > 1:
-        return (in_size - 1) / (out_size - 1)
-    return in_size / out_size
-
-
-def _source(out_size: int, in_size: int, align_corners: bool, half_pixel: bool) -> torch.Tensor:
-    """TF's float source coordinate of each destination index along one axis."""
-    x = torch.arange(out_size, dtype=torch.float32)
-    scale = torch.tensor(_scale(in_size, out_size, align_corners), dtype=torch.float32)
-    return (x + 0.5) * scale - 0.5 if half_pixel else x * scale
 
 
 def _check(images: torch.Tensor, size, align_corners: bool, half_pixel_centers: bool, what: str):
@@ -49,19 +35,6 @@ def _check(images: torch.Tensor, size, align_corners: bool, half_pixel_centers: 
 
 def _batched(images: torch.Tensor) -> Tuple[torch.Tensor, bool]:
     return (images.unsqueeze(0), True) if images.dim() == 3 else (images, False)
-
-
-def _lerp_axis(x: torch.Tensor, axis: int, out_size: int, align_corners: bool, half_pixel: bool) -> torch.Tensor:
-    in_size = x.shape[axis]
-    src = _source(out_size, in_size, align_corners, half_pixel)
-    floor = torch.floor(src)
-    lower = floor.clamp(min=0).long().clamp(max=in_size - 1).to(x.device)
-    upper = torch.ceil(src).clamp(max=in_size - 1).long().clamp(min=0).to(x.device)
-    shape = [1] * x.dim()
-    shape[axis] = out_size
-    lerp = (src - floor).to(x.device).reshape(shape)
-    low, high = x.index_select(axis, lower), x.index_select(axis, upper)
-    return low + (high - low) * lerp
 
 
 def _resize(images, size, align_corners: bool, half_pixel_centers: bool, what: str, sample) -> torch.Tensor:
@@ -81,22 +54,9 @@ def resize_bilinear(images, size, align_corners: bool = False, name: Optional[st
       ValueError: a bad rank or size, or both ``align_corners`` and ``half_pixel_centers``.
     """
     def sample(x, out_h, out_w):
-        x = _lerp_axis(x.float(), 2, out_w, align_corners, half_pixel_centers)
-        return _lerp_axis(x, 1, out_h, align_corners, half_pixel_centers)
+        return image_ops.resize_bilinear(x, (out_h, out_w), align_corners, half_pixel_centers)
 
     return _resize(images, size, align_corners, half_pixel_centers, "resize_bilinear", sample)
-
-
-def _nearest_index(out_size: int, in_size: int, align_corners: bool, half_pixel: bool) -> torch.Tensor:
-    scale = torch.tensor(_scale(in_size, out_size, align_corners), dtype=torch.float32)
-    x = torch.arange(out_size, dtype=torch.float32)
-    if align_corners:
-        src = torch.floor(x * scale + 0.5)  # roundf of a non-negative value
-    elif half_pixel:
-        src = torch.floor((x + 0.5) * scale)
-    else:
-        src = torch.floor(x * scale)
-    return src.long().clamp(0, in_size - 1)
 
 
 def resize_nearest_neighbor(images, size, align_corners: bool = False, name: Optional[str] = None,
@@ -107,9 +67,7 @@ def resize_nearest_neighbor(images, size, align_corners: bool = False, name: Opt
       ValueError: a bad rank or size, or both ``align_corners`` and ``half_pixel_centers``.
     """
     def sample(x, out_h, out_w):
-        rows = _nearest_index(out_h, x.shape[1], align_corners, half_pixel_centers).to(x.device)
-        cols = _nearest_index(out_w, x.shape[2], align_corners, half_pixel_centers).to(x.device)
-        return x.index_select(1, rows).index_select(2, cols)
+        return image_ops.resize_nearest_neighbor(x, (out_h, out_w), align_corners, half_pixel_centers)
 
     return _resize(images, size, align_corners, half_pixel_centers, "resize_nearest_neighbor", sample)
 

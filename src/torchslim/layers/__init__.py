@@ -26,3 +26,4 @@ from torchslim.initializers import variance_scaling_initializer, xavier_initiali
 from torchslim.regularizers import (apply_regularization, l1_l2_regularizer, l1_regularizer, l2_regularizer,  # noqa: E402,F401,I001
                                     sum_regularizer)
 from torchslim.layers.pooling import avg_pool3d, max_pool3d
+from torchslim.layers.normalization import instance_norm  # noqa: E402

@@ -22,9 +22,9 @@ from torchslim.layers.common import check_rank, resolve_is_training, scope_label
 from torchslim.ops import normalization as norm_ops
 from torchslim.queries import GraphKeys
 from torchslim.scopes import current_call, variable_scope
-from torchslim.variables import model_variable
+from torchslim.variables import model_variable, variable
 
-__all__ = ["batch_norm", "layer_norm"]
+__all__ = ["batch_norm", "layer_norm", "instance_norm"]
 
 
 def _unsupported(label: str, **flags) -> None:
@@ -76,8 +76,9 @@ def batch_norm(inputs: torch.Tensor, decay: float = 0.999, center: bool = True, 
       fused: None/True store the unbiased batch variance in ``moving_variance`` (TF's fused kernel);
         False stores the biased one (TF's non-fused path).
       data_format: ``'NHWC'`` or ``'NCHW'``.
-      zero_debias_moving_mean: keep a zero-debiased moving mean (extra variables ``BatchNorm/
-        moving_mean/biased`` and ``local_step``, as TF).
+      zero_debias_moving_mean: keep a zero-debiased moving mean (extra non-trainable variables
+        ``BatchNorm/moving_mean/biased`` and ``local_step`` in ``GLOBAL_VARIABLES``, and in
+        ``MODEL_VARIABLES`` unless fused, as TF; none with ``is_training=False``, as a TF eval graph).
       batch_weights, renorm, renorm_clipping, renorm_decay, adjustment: not supported (a ValueError
         if set).
 
@@ -107,8 +108,8 @@ def batch_norm(inputs: torch.Tensor, decay: float = 0.999, center: bool = True, 
         update = training and not current_call("BatchNorm").dry_run
         unbiased = fused is not False and rank in (2, 4)
         x = inputs.movedim(channel_axis, 1) if channel_axis != 1 else inputs
-        if zero_debias_moving_mean:
-            y = _zero_debias_bn(x, params, decay, epsilon, training, update, unbiased)
+        if zero_debias_moving_mean and is_training is not False:
+            y = _zero_debias_bn(x, params, sc.name, decay, epsilon, training, update, unbiased)
         else:
             y = norm_ops.batch_norm(x, params["moving_mean"], params["moving_variance"], params["gamma"],
                                     params["beta"], decay, epsilon, training, update, unbiased)
@@ -148,15 +149,33 @@ def _bn_variables(channels, center, scale, initializers_, regularizers_, collect
     return params
 
 
-def _zero_debias_bn(x, params, decay, epsilon, training, update, unbiased):
+def _zero_debias_variables(moving_mean: torch.Tensor, bn_scope: str, fused_path: bool):
+    """``<bn scope>/<bn scope>/moving_mean/{biased, local_step}``, in TF's collections.
+
+    TF's ``assign_moving_average(zero_debias=True)`` makes them with ``get_variable`` in a scope
+    named after the moving mean's full name, opened inside the BN scope (hence
+    ``net/conv2/BatchNorm/net/conv2/BatchNorm/moving_mean/biased``): non-trainable, in
+    ``GLOBAL_VARIABLES``; the non-fused path (a Keras layer under TF-Slim's model-variable getter)
+    also puts them in ``MODEL_VARIABLES``, the fused path does not. TF makes them only with the update
+    ops of a training graph: a layer with ``is_training=False`` never updates and has none, as in TF;
+    with ``is_training`` None (following ``model.train()``) they exist from the first call, so that
+    a model built in eval mode can still train.
+    """
+    make = variable if fused_path else model_variable
+    with variable_scope(f"{bn_scope}/moving_mean"):
+        biased = make("biased", shape=moving_mean.shape, dtype=moving_mean.dtype,
+                      initializer=initializers.zeros_initializer(), trainable=False)
+        local_step = make("local_step", shape=(), dtype=moving_mean.dtype,
+                          initializer=initializers.zeros_initializer(), trainable=False)
+    return biased, local_step
+
+
+def _zero_debias_bn(x, params, bn_scope, decay, epsilon, training, update, unbiased):
     """TF's ``zero_debias_moving_mean`` on ``x`` (channels on dim 1): the mean is kept biased plus a step
-    count, then debiased."""
-    with variable_scope("BatchNorm"), variable_scope("moving_mean"):
-        dtype = params["moving_mean"].dtype
-        biased = model_variable("biased", shape=params["moving_mean"].shape, dtype=dtype,
-                                initializer=initializers.zeros_initializer(), trainable=False)
-        local_step = model_variable("local_step", shape=(), dtype=dtype, initializer=initializers.zeros_initializer(),
-                                    trainable=False)
+    count, then debiased. With zero-debiasing, TF-Slim takes the fused path exactly when the moving
+    variance is unbiased (``fused`` not False, rank 2 or 4)."""
+    biased, local_step = _zero_debias_variables(params["moving_mean"], bn_scope, fused_path=unbiased)
+    dtype = params["moving_mean"].dtype
     if training:
         y = norm_ops.normalize_by_batch(x, params["gamma"], params["beta"], epsilon)
         if update:
@@ -203,6 +222,54 @@ def layer_norm(inputs: torch.Tensor, center: bool = True, scale: bool = True, ac
                                    initializer=initializers.ones_initializer(), trainable=trainable,
                                    collections=variable_collections(variables_collections, "gamma"))
         outputs = norm_ops.layer_norm(inputs, gamma, beta, norm_axis)
+        if activation_fn is not None:
+            outputs = activation_fn(outputs)
+        return utils.collect_named_outputs(outputs_collections, sc.name, outputs)
+
+
+@add_arg_scope
+def instance_norm(inputs: torch.Tensor, center: bool = True, scale: bool = True, epsilon: float = 1e-6,
+                  activation_fn: Optional[Callable] = None, param_initializers=None, reuse=None,
+                  variables_collections=None, outputs_collections=None, trainable: bool = True,
+                  data_format: str = "NHWC", scope: Optional[str] = None) -> torch.Tensor:
+    """Instance normalisation (Ulyanov et al.): per example and channel, over the spatial axes.
+
+    Variables ``<scope>/beta`` (if ``center``) and ``<scope>/gamma`` (if ``scale``), ``[C]``, in the
+    inputs' dtype. Default scope ``InstanceNorm``. No moving statistics: training and inference
+    compute the same thing.
+
+    Args:
+      inputs: ``[N, *spatial, C]`` (``NHWC``) or ``[N, C, *spatial]`` (``NCHW``), rank >= 3.
+      center, scale: add ``beta`` / multiply by ``gamma``.
+      epsilon: added to the variance.
+      activation_fn: applied to the result.
+      param_initializers: dict with keys ``beta``, ``gamma``.
+      reuse, variables_collections, outputs_collections, trainable, scope: as other layers.
+      data_format: ``'NHWC'`` or ``'NCHW'``.
+
+    Returns:
+      The normalised tensor, in ``data_format``.
+
+    Raises:
+      ValueError: for an unknown data format or a rank below 3, naming the scope.
+    """
+    label = scope_label(scope, "InstanceNorm")
+    if data_format not in ("NHWC", "NCHW"):
+        raise ValueError(f"{label}: data_format has to be either NCHW or NHWC.")
+    rank = check_rank(inputs, range(3, 9), label, "instance_norm")
+    channel_axis = 1 if data_format == "NCHW" else rank - 1
+    initializers_ = param_initializers or {}
+    with variable_scope(scope, "InstanceNorm", [inputs], reuse=reuse) as sc:
+        params = {}
+        for name, wanted, default in (("beta", center, initializers.zeros_initializer()),
+                                      ("gamma", scale, initializers.ones_initializer())):
+            params[name] = None if not wanted else model_variable(
+                name, shape=(int(inputs.shape[channel_axis]),), dtype=inputs.dtype,
+                initializer=initializers_.get(name, default), trainable=trainable,
+                collections=variable_collections(variables_collections, name))
+        x = inputs.movedim(channel_axis, 1) if channel_axis != 1 else inputs
+        y = norm_ops.instance_norm(x, params["gamma"], params["beta"], epsilon)
+        outputs = y.movedim(1, channel_axis) if channel_axis != 1 else y
         if activation_fn is not None:
             outputs = activation_fn(outputs)
         return utils.collect_named_outputs(outputs_collections, sc.name, outputs)

@@ -12,7 +12,9 @@ call here. What this tier reproduces is TF's arithmetic where PyTorch's differs:
   pooling, 1-3 D;
 - :mod:`~torchslim.ops.normalization`: batch norm (moving averages updated in place, TF's
   unbiased moving variance), moments, layer norm;
-- :mod:`~torchslim.ops.core`: dropout's keep mask, ``bias_add``.
+- :mod:`~torchslim.ops.core`: dropout's keep mask, ``bias_add``;
+- :mod:`~torchslim.ops.image`: TF1's nearest and bilinear resizing (no half-pixel offset);
+- :func:`~torchslim.ops.padding.pad`: ``tf.pad`` with ``CONSTANT`` / ``REFLECT`` / ``SYMMETRIC``.
 
 Spatial ops take channels-first tensors (``N, C, *spatial``) and PyTorch-layout kernels; callers
 with NHWC data pass :func:`~torchslim.ops.padding.to_channels_first` views.
@@ -21,3 +23,7 @@ with NHWC data pass :func:`~torchslim.ops.padding.to_channels_first` views.
 from torchslim.ops import conv, core, normalization, padding, pooling
 
 __all__ = ["conv", "core", "normalization", "padding", "pooling"]
+
+from torchslim.ops import image  # noqa: E402  (TF1 resizing kernels)
+
+__all__ += ["image"]

@@ -13,7 +13,8 @@ from typing import Optional, Sequence, Tuple
 import torch
 import torch.nn.functional as F
 
-__all__ = ["batch_norm", "normalize_by_batch", "batch_moments", "update_moving_averages", "moments", "layer_norm"]
+__all__ = ["batch_norm", "normalize_by_batch", "batch_moments", "update_moving_averages", "moments", "layer_norm",
+           "instance_norm"]
 
 
 def batch_norm(x: torch.Tensor, moving_mean: torch.Tensor, moving_variance: torch.Tensor,
@@ -122,6 +123,29 @@ def layer_norm(x: torch.Tensor, gamma: Optional[torch.Tensor], beta: Optional[to
     if beta is not None:
         outputs = outputs + beta
     return outputs
+
+
+def instance_norm(x: torch.Tensor, gamma: Optional[torch.Tensor], beta: Optional[torch.Tensor],
+                  epsilon: float) -> torch.Tensor:
+    """Instance normalisation (TF-Slim's ``instance_norm``): moments per example and channel.
+
+    Args:
+      x: ``[N, C, *spatial]`` (channels on dim 1).
+      gamma, beta: ``[C]`` scale and offset, or None.
+      epsilon: added to the (biased) variance.
+
+    Returns:
+      ``(x - mean) / sqrt(var + epsilon) * gamma + beta`` with the moments over the spatial axes.
+    """
+    mean, var = moments(x, range(2, x.dim()), keepdims=True)
+    per_channel = (1, -1) + (1,) * (x.dim() - 2)
+    inv = torch.rsqrt(var + epsilon)
+    if gamma is not None:
+        inv = inv * gamma.reshape(per_channel)
+    offset = -mean * inv
+    if beta is not None:
+        offset = offset + beta.reshape(per_channel)
+    return x * inv + offset
 
 
 def group_norm(x: torch.Tensor, groups: int, channels_axis: int, reduction_axes: Sequence[int],

@@ -25,6 +25,7 @@ __all__ = [
     "to_channels_first",
     "to_data_format",
     "pad_explicit",
+    "pad",
 ]
 
 _CHANNELS_LAST = {None, "NWC", "NHWC", "NDHWC"}
@@ -172,3 +173,62 @@ def pad_explicit(x: torch.Tensor, explicit: Optional[List[int]], value: float = 
     if explicit is None:
         return x
     return F.pad(x, explicit, value=value)
+
+
+_PAD_MODES = ("CONSTANT", "REFLECT", "SYMMETRIC")
+
+
+def _mirror_index(size: int, before: int, after: int, mode: str) -> torch.Tensor:
+    """Source index of each cell of one padded dimension (``REFLECT`` skips the edge, ``SYMMETRIC`` repeats it)."""
+    i = torch.arange(-before, size + after)
+    edge = 0 if mode == "REFLECT" else 1
+    i = torch.where(i < 0, -i - edge, i)
+    return torch.where(i >= size, 2 * size - 2 + edge - i, i)
+
+
+def pad(x: torch.Tensor, paddings: Sequence[Sequence[int]], mode: str = "CONSTANT",
+        constant_values: float = 0.0) -> torch.Tensor:
+    """``tf.pad``: pads every dimension of ``x`` by its ``[before, after]`` pair.
+
+    Args:
+      x: any tensor (any data format: the pairs follow its dimensions).
+      paddings: one ``[before, after]`` pair per dimension of ``x``.
+      mode: ``'CONSTANT'``, ``'REFLECT'`` (mirror without the edge cell: ``[1, 2, 3]`` padded by 2
+        gives ``[3, 2, 1, 2, 3, 2, 1]``) or ``'SYMMETRIC'`` (mirror with it: ``[2, 1, 1, 2, 3, 3, 2]``);
+        any case.
+      constant_values: the fill value of ``CONSTANT``.
+
+    Returns:
+      The padded tensor.
+
+    Raises:
+      ValueError: an unknown mode, a wrong number of pairs, a negative amount, or a mirror pad
+        larger than TF allows (``size - 1`` for ``REFLECT``, ``size`` for ``SYMMETRIC``).
+      TypeError: a non-integer amount.
+    """
+    mode = str(mode).upper()
+    if mode not in _PAD_MODES:
+        raise ValueError(f"tf.pad: mode must be one of {', '.join(_PAD_MODES)}, got {mode!r}")
+    if any(isinstance(v, float) and not float(v).is_integer() for pair in paddings for v in pair):
+        raise TypeError(f"tf.pad: paddings must be integers, got {paddings!r}")
+    pairs = [(int(before), int(after)) for before, after in paddings]
+    if len(pairs) != x.dim():
+        raise ValueError(f"tf.pad: paddings must have one [before, after] pair per dimension of the "
+                         f"rank-{x.dim()} input, got {len(pairs)}")
+    if pairs and min(min(pair) for pair in pairs) < 0:
+        raise ValueError(f"tf.pad: paddings must be non-negative, got {pairs}")
+    if mode == "CONSTANT":
+        explicit: List[int] = []
+        for before, after in reversed(pairs):
+            explicit += [before, after]
+        return F.pad(x, explicit, value=constant_values)
+    limit = 1 if mode == "REFLECT" else 0
+    for dim, (before, after) in enumerate(pairs):
+        if before == after == 0:
+            continue
+        size = x.shape[dim]
+        if max(before, after) > size - limit:
+            raise ValueError(f"tf.pad: {mode} paddings must be at most {size - limit} for dimension {dim} "
+                             f"of size {size}, got [{before}, {after}]")
+        x = x.index_select(dim, _mirror_index(size, before, after, mode).to(x.device))
+    return x
