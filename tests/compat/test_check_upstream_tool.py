@@ -45,11 +45,14 @@ def tool():
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module  # its dataclass looks its module up
     spec.loader.exec_module(module)
+    # Another test file may have imported a package named ``nets`` (pytest's rootdir import of tests/nets).
+    stashed = {n: sys.modules.pop(n) for n in list(sys.modules) if n == "nets" or n.startswith("nets.")}
     yield module
     del sys.modules[spec.name]
     compat.uninstall()
     for name in [n for n in sys.modules if n == "nets" or n.startswith("nets.")]:
         del sys.modules[name]
+    sys.modules.update(stashed)
 
 
 def _reference(tool, case, work: pathlib.Path, root: pathlib.Path, scale: float = 1.0) -> None:
