@@ -12,6 +12,7 @@ import torch.nn.functional as F
 
 from torchslim.arg_scope import arg_scope_func_key, current_arg_scope
 from torchslim.scopes import current_call
+from torchslim.variables import model_variable
 
 Collections = Union[None, str, List[str], Dict[str, Any]]
 
@@ -149,3 +150,24 @@ def activate(outputs: torch.Tensor, activation_fn: Optional[Callable]) -> torch.
             and sys.getrefcount(outputs) <= _SOLE_REFERENCE):
         return in_place(outputs)
     return activation_fn(outputs)
+
+
+def layer_biases(num_outputs: int, dtype: torch.dtype, normalizer_fn: Optional[Callable], initializer, regularizer,
+                 trainable: bool, variables_collections: Collections) -> Optional[torch.Tensor]:
+    """A layer's ``biases`` ``[num_outputs]``, or None: TF-Slim makes none under a normalizer or without an initializer.
+
+    Args:
+      num_outputs: the layer's output channels.
+      dtype: the variable's dtype (the inputs').
+      normalizer_fn, initializer, regularizer, trainable, variables_collections: the layer's
+        ``normalizer_fn``, ``biases_initializer``, ``biases_regularizer``, ``trainable`` and
+        ``variables_collections``.
+
+    Returns:
+      The variable's tensor, or None.
+    """
+    if normalizer_fn is not None or initializer is None:
+        return None
+    return model_variable("biases", shape=(int(num_outputs),), dtype=dtype, initializer=initializer,
+                          regularizer=regularizer, trainable=trainable,
+                          collections=variable_collections(variables_collections, "biases"))
