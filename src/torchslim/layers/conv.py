@@ -108,8 +108,8 @@ def convolution(inputs: torch.Tensor, num_outputs: int, kernel_size: IntOrList, 
             initializer=weights_initializer, regularizer=weights_regularizer, trainable=trainable,
             collections=variable_collections(variables_collections, "weights"), layout="conv")
         weights = kernel_in_input_memory_format(weights, channels_first)
-        biases = layer_biases(num_outputs, inputs.dtype, normalizer_fn, biases_initializer, biases_regularizer, trainable,
-                              variables_collections)
+        biases = layer_biases(num_outputs, inputs.dtype, normalizer_fn, biases_initializer, biases_regularizer,
+                              trainable, variables_collections)
         y = conv_ops.conv(pad.to_channels_first(inputs, channels_first), weights, biases, strides, rates, padding)
         outputs = normalize_and_activate(pad.to_data_format(y, channels_first), normalizer_fn, normalizer_params,
                                          activation_fn)
@@ -194,8 +194,8 @@ def separable_convolution2d(inputs: torch.Tensor, num_outputs: Optional[int], ke
                 "pointwise_weights", shape=(1, 1, depth, int(num_outputs)), dtype=inputs.dtype,
                 initializer=pointwise_initializer, regularizer=weights_regularizer, trainable=trainable,
                 collections=variable_collections(variables_collections, "weights"), layout="conv")
-        biases = layer_biases(depth if num_outputs is None else num_outputs, inputs.dtype, normalizer_fn, biases_initializer, biases_regularizer, trainable,
-                              variables_collections)
+        biases = layer_biases(depth if num_outputs is None else num_outputs, inputs.dtype, normalizer_fn,
+                              biases_initializer, biases_regularizer, trainable, variables_collections)
         x = pad.to_channels_first(inputs, channels_first)
         if pointwise is None:
             y = conv_ops.depthwise_conv2d(x, depthwise, biases, strides, rates, padding)
@@ -245,8 +245,8 @@ def convolution2d_transpose(inputs: torch.Tensor, num_outputs: int, kernel_size:
             initializer=weights_initializer, regularizer=weights_regularizer, trainable=trainable,
             collections=variable_collections(variables_collections, "weights"), layout="conv_transpose")
         weights = kernel_in_input_memory_format(weights, channels_first)
-        biases = layer_biases(num_outputs, inputs.dtype, normalizer_fn, biases_initializer, biases_regularizer, trainable,
-                              variables_collections)
+        biases = layer_biases(num_outputs, inputs.dtype, normalizer_fn, biases_initializer, biases_regularizer,
+                              trainable, variables_collections)
         y = conv_ops.conv2d_transpose(pad.to_channels_first(inputs, channels_first), weights, biases, strides,
                                       padding)
         outputs = normalize_and_activate(pad.to_data_format(y, channels_first), normalizer_fn,

@@ -59,8 +59,8 @@ def fully_connected(inputs: torch.Tensor, num_outputs: int, activation_fn: Optio
             "weights", shape=(in_units, num_outputs), dtype=inputs.dtype, initializer=weights_initializer,
             regularizer=weights_regularizer, trainable=trainable,
             collections=variable_collections(variables_collections, "weights"), layout="fc")
-        biases = layer_biases(num_outputs, inputs.dtype, normalizer_fn, biases_initializer, biases_regularizer, trainable,
-                              variables_collections)
+        biases = layer_biases(num_outputs, inputs.dtype, normalizer_fn, biases_initializer, biases_regularizer,
+                              trainable, variables_collections)
         outputs = F.linear(inputs, weights, biases)
         outputs = normalize_and_activate(outputs, normalizer_fn, normalizer_params, activation_fn)
         return utils.collect_named_outputs(outputs_collections, sc.name, outputs)
