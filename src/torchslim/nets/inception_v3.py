@@ -251,14 +251,8 @@ def inception_v3(inputs: torch.Tensor, num_classes: Optional[int] = 1000, is_tra
     Args:
       inputs: ``[N, H, W, 3]`` (299x299 by default; at least 75x75, and larger with the
         auxiliary head, whose 5x5/3 pool needs ``Mixed_6e`` to be at least 5x5).
-      num_classes: number of classes; 0 or None omits the logits layers and returns the pooled
-        features (before dropout).
-      is_training: BatchNorm and dropout mode: a bool, a 0-d bool tensor, or None to follow
-        ``model.train()`` / ``model.eval()``.
-      dropout_keep_prob: keep probability of the dropout before the logits.
-      min_depth: the smallest width of any convolution.
-      depth_multiplier: multiplies every convolution's width; > 0.
-      prediction_fn: maps the logits to ``end_points['Predictions']``.
+      num_classes, is_training, dropout_keep_prob, min_depth, depth_multiplier, prediction_fn: as
+        :func:`torchslim.nets.inception_v2.inception_v2` (0 or None classes: no logits layers).
       spatial_squeeze: logits ``[N, num_classes]`` (else ``[N, 1, 1, num_classes]``); also the
         auxiliary logits.
       reuse: share the variables of ``scope``.
