@@ -1,5 +1,6 @@
-"""Small pieces every layer's recipe uses: argument checks, scope labels, collections, the normalizer +
-activation tail, and the one storage fast path (convolution kernels kept in their inputs' memory format)."""
+"""Small pieces every layer's recipe uses: argument checks, scope labels, collections, biases, the
+normalizer + activation tail, and the layers' two fast paths, each in one function: convolution kernels
+kept in their inputs' memory format, and ReLU / ReLU6 in place where nothing can tell (:func:`activate`)."""
 
 from __future__ import annotations
 
