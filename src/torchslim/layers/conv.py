@@ -56,6 +56,18 @@ def _conv_config(inputs, kernel_size, stride, padding, data_format, rate, conv_d
     return channels_first, padding, kernel, strides, rates
 
 
+def _conv2d_config(inputs, kernel_size, stride, padding, data_format, label, what):
+    """``(label, channels_first, padding, kernel, strides)`` of a rank-4 layer (``'SAME'``/``'VALID'`` only), checked.
+
+    Raises:
+      ValueError: for a wrong rank, data format or padding, naming ``label``.
+    """
+    check_rank(inputs, (4,), label, what)
+    channels_first = pad.is_channels_first(data_format, label)
+    padding = pad.normalize_padding(padding, label)
+    return label, channels_first, padding, utils.two_element_tuple(kernel_size), utils.two_element_tuple(stride)
+
+
 @add_arg_scope
 def convolution(inputs: torch.Tensor, num_outputs: int, kernel_size: IntOrList, stride: IntOrList = 1,
                 padding: Union[str, Sequence[Sequence[int]]] = "SAME", data_format: Optional[str] = None,
@@ -172,12 +184,8 @@ def separable_convolution2d(inputs: torch.Tensor, num_outputs: Optional[int], ke
     Raises:
       ValueError: for a wrong rank, data format, padding, or stride and rate both above 1.
     """
-    label = scope_label(scope, "SeparableConv2d")
-    check_rank(inputs, (4,), label, "separable_conv2d")
-    channels_first = pad.is_channels_first(data_format, label)
-    padding = pad.normalize_padding(padding, label)
-    kernel = utils.two_element_tuple(kernel_size)
-    strides = utils.two_element_tuple(stride)
+    label, channels_first, padding, kernel, strides = _conv2d_config(
+        inputs, kernel_size, stride, padding, data_format, scope_label(scope, "SeparableConv2d"), "separable_conv2d")
     rates = utils.two_element_tuple(rate)
     _check_rate_stride(strides, rates, label)
     in_channels = inputs.shape[1] if channels_first else inputs.shape[-1]
@@ -232,12 +240,8 @@ def convolution2d_transpose(inputs: torch.Tensor, num_outputs: int, kernel_size:
     Raises:
       ValueError: for a wrong rank, data format or padding.
     """
-    label = scope_label(scope, "Conv2d_transpose")
-    check_rank(inputs, (4,), label, "conv2d_transpose")
-    channels_first = pad.is_channels_first(data_format, label)
-    padding = pad.normalize_padding(padding, label)
-    kernel = utils.two_element_tuple(kernel_size)
-    strides = utils.two_element_tuple(stride)
+    _, channels_first, padding, kernel, strides = _conv2d_config(
+        inputs, kernel_size, stride, padding, data_format, scope_label(scope, "Conv2d_transpose"), "conv2d_transpose")
     in_channels = inputs.shape[1] if channels_first else inputs.shape[-1]
     with variable_scope(scope, "Conv2d_transpose", [inputs], reuse=reuse) as sc:
         weights = model_variable(
