@@ -9,7 +9,8 @@ Graph mode, as the seed: ``tf_slim.nets.resnet_v{1,2}_<depth>`` under ``resnet_a
 the zoo instead: ``nets.nets_factory`` there if it imports, else ``--net-module`` / ``--net-fn`` /
 ``--arg-scope-module`` / ``--arg-scope-fn`` (``benchmarks/zoo_compare.py`` passes torchslim's
 factory entry, whose names are upstream's), imported with ``tools/make_zoo_fixtures.py``'s import
-rewrites; its towers share variables through ``AUTO_REUSE`` (not every net takes ``reuse``). The input batches live in (non-trainable) variables, so nothing is fed
+rewrites; its towers share variables through ``AUTO_REUSE`` (not every net takes ``reuse``).
+The input batches live in (non-trainable) variables, so nothing is fed
 per step. Towers:
 
 * ``infer<batch>``: ``is_training=False`` logits for each requested batch size;
@@ -39,7 +40,7 @@ TOOLS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def _import_tf_slim(slim_dir=None):
-    """``tf_slim`` on a current TensorFlow (the shims of REFERENCE_ENV.md), and upstream's ``nets`` from ``slim_dir``."""
+    """``tf_slim`` on a current TensorFlow (REFERENCE_ENV.md's shims), and upstream's ``nets`` from ``slim_dir``."""
     sys.path.insert(0, TOOLS)
     import make_zoo_fixtures as upstream
 
@@ -139,7 +140,7 @@ def main(argv=None) -> int:
     p.add_argument("--lr", type=float, default=1e-3)
     p.add_argument("--threads", type=int, default=0, help="intra- and inter-op threads (0: TensorFlow's default)")
     p.add_argument("--slim-dir", help="an upstream research/slim checkout: build --net from its nets/")
-    p.add_argument("--net-module", help="with --slim-dir: the net's module under nets/ (e.g. vgg, mobilenet.mobilenet_v2)")
+    p.add_argument("--net-module", help="with --slim-dir: the net's module under nets/ (vgg, mobilenet.mobilenet_v2)")
     p.add_argument("--net-fn", help="with --slim-dir: the net function, where the module has none named --net")
     p.add_argument("--arg-scope-module", help="with --slim-dir: the arg scope's module under nets/")
     p.add_argument("--arg-scope-fn", help="with --slim-dir: the arg-scope function")

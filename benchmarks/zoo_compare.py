@@ -180,7 +180,8 @@ def main(argv=None) -> int:
     with torch.inference_mode(), slim.utils.collecting_outputs(False):
         for net in args.nets:
             rows.extend(compare_net(net, args))
-    print(f"{platform.processor() or platform.machine()}, torch {torch.__version__}, {torch.get_num_threads()} threads, "
+    print(f"{platform.processor() or platform.machine()}, torch {torch.__version__}, "
+          f"{torch.get_num_threads()} threads, "
           f"{args.rounds} rounds x {args.steps} batches")
     print(_table(rows))
     if args.json:
