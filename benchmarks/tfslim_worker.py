@@ -51,7 +51,10 @@ def _import_tf_slim(slim_dir=None):
     import tf_slim
 
     if slim_dir:
-        upstream.numpy_int_shim()
+        import numpy as np
+
+        if not hasattr(np, "int"):  # old net files use np.int, which numpy >= 1.24 dropped
+            np.int = int
         sys.meta_path.insert(0, upstream.UpstreamNets(pathlib.Path(slim_dir).resolve()))
     return tf, tf_slim
 

@@ -53,7 +53,7 @@ IMPORT_REWRITES = [
 ]
 
 
-def install_tf_slim_shim() -> None:
+def _install_tf_slim_shim() -> None:
     """tf-slim 1.1.0 imports a tf_keras path that current tf-keras no longer exposes."""
     import tf_keras.src.legacy_tf_layers as legacy
     sys.modules["tf_keras.legacy_tf_layers"] = legacy
@@ -65,7 +65,7 @@ def install_tf_slim_shim() -> None:
         ops.Tensor = tensor.Tensor
 
 
-class UpstreamNets(importlib.abc.MetaPathFinder, importlib.abc.SourceLoader):
+class _UpstreamNets(importlib.abc.MetaPathFinder, importlib.abc.SourceLoader):
     """Imports ``nets.*`` from an upstream checkout with only the import lines rewritten."""
 
     def __init__(self, slim_dir: Path):
@@ -104,7 +104,7 @@ class UpstreamNets(importlib.abc.MetaPathFinder, importlib.abc.SourceLoader):
         return ("\n".join(lines) + "\n").encode("utf-8")
 
 
-def numpy_int_shim() -> bool:
+def _numpy_int_shim() -> bool:
     """Old net files use ``np.int``; numpy >= 1.24 dropped it."""
     if not hasattr(np, "int"):
         np.int = int  # type: ignore[attr-defined]
@@ -171,7 +171,7 @@ def _store_tensor(arrays: dict, key: str, value: np.ndarray, sample: int) -> Non
     arrays[f"sample_index/{key}"] = index
 
 
-def make_case(case: ZooCase, finder: UpstreamNets, out: Path) -> dict:
+def make_case(case: ZooCase, finder: _UpstreamNets, out: Path) -> dict:
     """Builds, fills, calibrates and runs one case in TF-Slim; writes its folder; returns its manifest."""
     import tensorflow.compat.v1 as tf
     started = time.time()
@@ -253,11 +253,11 @@ def main(argv=None) -> int:
     unknown = [name for name in args.only or [] if name not in CASES_BY_NAME]
     if unknown:
         parser.error(f"unknown cases {unknown}; known: {sorted(CASES_BY_NAME)}")
-    install_tf_slim_shim()
-    _NUMPY_INT_SHIM = numpy_int_shim()
+    _install_tf_slim_shim()
+    _NUMPY_INT_SHIM = _numpy_int_shim()
     import tensorflow.compat.v1 as tf
     tf.disable_v2_behavior()
-    finder = UpstreamNets(args.slim_dir.resolve())
+    finder = _UpstreamNets(args.slim_dir.resolve())
     sys.meta_path.insert(0, finder)
     for case in CASES:
         if args.only and case.name not in args.only:
@@ -272,3 +272,8 @@ def main(argv=None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+# Public names for the other reference-side tools (tools/check_upstream_compat.py).
+install_tf_slim_shim = _install_tf_slim_shim
+UpstreamNets = _UpstreamNets

@@ -8,7 +8,7 @@ view, collect.
 
 from __future__ import annotations
 
-from typing import Callable, Optional, Sequence, Union
+from typing import Optional, Sequence, Union
 
 import torch
 
@@ -58,8 +58,12 @@ def max_pool2d(inputs: torch.Tensor, kernel_size: IntOrList, stride: IntOrList =
       ValueError: for a wrong rank, data format (only NHWC and NCHW, as TF) or padding, naming
         the scope.
     """
-    return _pool2d(pool_ops.max_pool, "MaxPool2D", inputs, kernel_size, stride, padding, data_format,
-                   outputs_collections, scope)
+    channels_first, kernel, strides, padding = _checked(inputs, kernel_size, stride, padding, data_format, scope,
+                                                        "MaxPool2D")
+    with name_scope(scope, "MaxPool2D") as sc:
+        y = pool_ops.max_pool(pad.to_channels_first(inputs, channels_first), kernel, strides, padding)
+        outputs = pad.to_data_format(y, channels_first)
+        return utils.collect_named_outputs(outputs_collections, sc, outputs)
 
 
 @add_arg_scope
@@ -75,16 +79,9 @@ def avg_pool2d(inputs: torch.Tensor, kernel_size: IntOrList, stride: IntOrList =
     Raises:
       ValueError: for a wrong rank, data format or padding.
     """
-    return _pool2d(pool_ops.avg_pool, "AvgPool2D", inputs, kernel_size, stride, padding, data_format,
-                   outputs_collections, scope)
-
-
-def _pool2d(pool: Callable, default_name: str, inputs, kernel_size, stride, padding, data_format, outputs_collections,
-            scope) -> torch.Tensor:
-    """The recipe of both 2-D pools: checks, name scope, ``pool`` (an :mod:`torchslim.ops.pooling` op), collect."""
     channels_first, kernel, strides, padding = _checked(inputs, kernel_size, stride, padding, data_format, scope,
-                                                        default_name)
-    with name_scope(scope, default_name) as sc:
-        y = pool(pad.to_channels_first(inputs, channels_first), kernel, strides, padding)
+                                                        "AvgPool2D")
+    with name_scope(scope, "AvgPool2D") as sc:
+        y = pool_ops.avg_pool(pad.to_channels_first(inputs, channels_first), kernel, strides, padding)
         outputs = pad.to_data_format(y, channels_first)
         return utils.collect_named_outputs(outputs_collections, sc, outputs)
