@@ -42,12 +42,21 @@ from torchslim.nets import nets_factory
 WORKER = Path(__file__).resolve().parent / "tfslim_worker.py"
 
 
-def upstream_names(net: str, slim_dir: Path) -> Dict[str, str]:
+def upstream_names(net: str, slim_dir: Path, override: Optional[str] = None) -> Dict[str, str]:
     """The worker's ``--net-module`` / ``--net-fn`` / ``--arg-scope-*`` for ``net``, from torchslim's factory.
+
+    Args:
+      net: a factory name.
+      slim_dir: the upstream checkout.
+      override: ``module:fn:arg_scope_module:arg_scope_fn`` (under ``nets/``) where torchslim's
+        names are not upstream's.
 
     Raises:
       ValueError: when ``slim_dir/nets`` has no file of the module's name.
     """
+    if override:
+        flags = ("--net-module", "--net-fn", "--arg-scope-module", "--arg-scope-fn")
+        return dict(zip(flags, override.split(":")))
     fn, scope = nets_factory.networks_map[net], nets_factory.arg_scopes_map[net]
     return {"--net-module": _upstream_module(fn.__module__, slim_dir), "--net-fn": fn.__name__,
             "--arg-scope-module": _upstream_module(scope.__module__, slim_dir), "--arg-scope-fn": scope.__name__}
@@ -67,11 +76,11 @@ class TFSlimPeer:
     """TF-Slim's towers of one net in a worker process (the JSON-lines protocol of ``tfslim_worker.py``)."""
 
     def __init__(self, python: str, net: str, batch_sizes: List[int], image_size: int, num_classes: int,
-                 slim_dir: Path, threads: int):
+                 slim_dir: Path, threads: int, override: Optional[str] = None):
         cmd = [python, str(WORKER), "--net", net, "--batch-sizes", *map(str, batch_sizes),
                "--image-size", str(image_size), "--num-classes", str(num_classes), "--slim-dir", str(slim_dir),
                "--threads", str(threads)]
-        for flag, value in upstream_names(net, slim_dir).items():
+        for flag, value in upstream_names(net, slim_dir, override).items():
             cmd += [flag, value]
         self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
                                      stderr=subprocess.DEVNULL if os.environ.get("ZOO_COMPARE_QUIET") else None)
@@ -115,7 +124,7 @@ def compare_net(net: str, args) -> List[dict]:
     peer: Optional[TFSlimPeer] = None
     try:
         peer = TFSlimPeer(args.tf_python, net, args.batch_sizes, size, args.num_classes, args.slim_dir,
-                          args.threads)
+                          args.threads, dict(item.split("=", 1) for item in args.upstream).get(net))
     except (OSError, RuntimeError, ValueError) as err:
         print(f"{net}: TF-Slim not run: {err}", file=sys.stderr)
     times: Dict[Tuple[str, int], List[float]] = {}
@@ -167,6 +176,9 @@ def main(argv=None) -> int:
     p.add_argument("--num-classes", type=int, default=1000)
     p.add_argument("--threads", type=int, default=0, help="both peers' threads (0: each library's default)")
     p.add_argument("--json", type=Path, help="also write the rows here")
+    p.add_argument("--upstream", nargs="*", default=[], metavar="NET=MODULE:FN:SCOPE_MODULE:SCOPE_FN",
+                   help="upstream names where torchslim's differ, e.g. "
+                        "mobilenet_v2=mobilenet.mobilenet_v2:mobilenet:mobilenet.mobilenet_v2:training_scope")
     args = p.parse_args(argv)
     if args.quick:
         args.rounds, args.steps, args.burn_in = 1, 1, 1
