@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import contextvars
 import weakref
-from typing import List, Optional
+from typing import Callable, List, Optional
 
 import numpy as np
 import torch
@@ -235,11 +235,7 @@ def softmax_cross_entropy(logits: torch.Tensor, onehot_labels: torch.Tensor, wei
     Raises:
       ValueError: if the shapes differ or the weights do not fit.
     """
-    _check_same_shape(logits, onehot_labels, "softmax_cross_entropy")
-    logits = _float(logits)
-    labels = onehot_labels.to(logits.dtype)
-    if label_smoothing > 0:
-        labels = labels * (1.0 - label_smoothing) + label_smoothing / labels.shape[1]
+    logits, labels = _smoothed(logits, onehot_labels, label_smoothing, None, "softmax_cross_entropy")
     losses = -(labels * F.log_softmax(logits, dim=-1)).sum(dim=-1)
     return compute_weighted_loss(losses, weights, scope)
 
@@ -271,13 +267,22 @@ def sigmoid_cross_entropy(logits: torch.Tensor, multi_class_labels: torch.Tensor
     Raises:
       ValueError: if the shapes differ or the weights do not fit.
     """
-    _check_same_shape(logits, multi_class_labels, "sigmoid_cross_entropy")
-    logits = _float(logits)
-    labels = multi_class_labels.to(logits.dtype)
-    if label_smoothing > 0:
-        labels = labels * (1.0 - label_smoothing) + 0.5 * label_smoothing
+    logits, labels = _smoothed(logits, multi_class_labels, label_smoothing, 0.5, "sigmoid_cross_entropy")
     losses = F.binary_cross_entropy_with_logits(logits, labels, reduction="none")
     return compute_weighted_loss(losses, weights, scope)
+
+
+def _smoothed(logits: torch.Tensor, labels: torch.Tensor, label_smoothing: float, share: Optional[float],
+              name: str) -> "tuple[torch.Tensor, torch.Tensor]":
+    """Float logits and labels of the same shape; smoothing gives ``labels * (1 - ls) + ls * share``
+    (``share`` None: ``1 / num_classes``, the labels' dim 1)."""
+    _check_same_shape(logits, labels, name)
+    logits = _float(logits)
+    labels = labels.to(logits.dtype)
+    if label_smoothing > 0:
+        added = label_smoothing / labels.shape[1] if share is None else share * label_smoothing
+        labels = labels * (1.0 - label_smoothing) + added
+    return logits, labels
 
 
 def _float_pair(predictions, labels, what: str):
@@ -306,8 +311,7 @@ def mean_squared_error(predictions: torch.Tensor, labels: torch.Tensor = None, w
     Raises:
       ValueError: if the shapes differ or the weights do not fit.
     """
-    predictions, labels = _float_pair(predictions, labels, "mean_squared_error")
-    return compute_weighted_loss((predictions - labels).square(), weights, scope)
+    return _difference_loss("mean_squared_error", torch.square, predictions, labels, weights, scope)
 
 
 def absolute_difference(predictions: torch.Tensor, labels: torch.Tensor = None, weights=1.0,
@@ -317,8 +321,14 @@ def absolute_difference(predictions: torch.Tensor, labels: torch.Tensor = None, 
     Raises:
       ValueError: if the shapes differ or the weights do not fit.
     """
-    predictions, labels = _float_pair(predictions, labels, "absolute_difference")
-    return compute_weighted_loss((predictions - labels).abs(), weights, scope)
+    return _difference_loss("absolute_difference", torch.abs, predictions, labels, weights, scope)
+
+
+def _difference_loss(name: str, penalty: Callable[[torch.Tensor], torch.Tensor], predictions: torch.Tensor,
+                     labels: torch.Tensor, weights, scope: Optional[str]) -> torch.Tensor:
+    """``compute_weighted_loss(penalty(predictions - labels))``, with ``name``'s checks of the pair."""
+    predictions, labels = _float_pair(predictions, labels, name)
+    return compute_weighted_loss(penalty(predictions - labels), weights, scope)
 
 
 def mean_pairwise_squared_error(predictions: torch.Tensor, labels: torch.Tensor = None, weights=1.0,

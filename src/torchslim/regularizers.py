@@ -40,6 +40,18 @@ def _no_loss(_weights: torch.Tensor) -> None:
     return None
 
 
+def _penalty(scale, what: str, penalty: Callable[[torch.Tensor], torch.Tensor]) -> Regularizer:
+    """``scale * penalty(weights)`` after ``what``'s check of ``scale``; no loss for ``scale == 0.``."""
+    scale = _check_scale(scale, what)
+    if _is_zero(scale):
+        return _no_loss
+
+    def regularizer(weights: torch.Tensor) -> torch.Tensor:
+        return scale * penalty(weights)
+
+    return regularizer
+
+
 def l1_regularizer(scale: float, scope: Optional[str] = None) -> Regularizer:
     """``scale * sum(|w|)``; ``scale == 0.`` gives a regularizer that adds no loss.
 
@@ -53,37 +65,15 @@ def l1_regularizer(scale: float, scope: Optional[str] = None) -> Regularizer:
     Raises:
       ValueError: for an integer or negative scale.
     """
-    scale = _check_scale(scale, "l1_regularizer")
-    if _is_zero(scale):
-        return _no_loss
-
-    def l1(weights: torch.Tensor) -> torch.Tensor:
-        return scale * weights.abs().sum()
-
-    return l1
+    return _penalty(scale, "l1_regularizer", lambda weights: weights.abs().sum())
 
 
 def l2_regularizer(scale: float, scope: Optional[str] = None) -> Regularizer:
     """``scale * sum(w**2) / 2`` (TF's ``l2_loss``); ``scale == 0.`` adds no loss.
 
-    Args:
-      scale: a non-negative float, or a scalar tensor (not validated, as in TF).
-      scope: unused (TF's name scope).
-
-    Returns:
-      A regularizer ``f(weights) -> scalar tensor or None``.
-
-    Raises:
-      ValueError: for an integer or negative scale.
+    Arguments, result and errors as :func:`l1_regularizer`.
     """
-    scale = _check_scale(scale, "l2_regularizer")
-    if _is_zero(scale):
-        return _no_loss
-
-    def l2(weights: torch.Tensor) -> torch.Tensor:
-        return scale * weights.square().sum() / 2
-
-    return l2
+    return _penalty(scale, "l2_regularizer", lambda weights: weights.square().sum() / 2)
 
 
 def l1_l2_regularizer(scale_l1: float = 1.0, scale_l2: float = 1.0, scope: Optional[str] = None) -> Regularizer:

@@ -58,21 +58,9 @@ def _collection_names(collections: Union[str, Iterable[str]]) -> Tuple[str, ...]
 
 
 @add_arg_scope
-def variable(
-    name: str,
-    shape: Optional[Sequence[int]] = None,
-    dtype: Optional[torch.dtype] = None,
-    initializer=None,
-    regularizer=None,
-    trainable: bool = True,
-    collections=None,
-    caching_device=None,
-    device=None,
-    partitioner=None,
-    custom_getter=None,
-    use_resource=None,
-    layout: str = "identity",
-) -> torch.Tensor:
+def variable(name: str, shape: Optional[Sequence[int]] = None, dtype: Optional[torch.dtype] = None, initializer=None,
+             regularizer=None, trainable: bool = True, collections=None, caching_device=None, device=None,
+             partitioner=None, custom_getter=None, use_resource=None, layout: str = "identity") -> torch.Tensor:
     """Gets or creates a variable in the active scope and returns its tensor (PyTorch layout).
 
     Arg-scoped, as in TF-Slim.
@@ -101,21 +89,10 @@ def variable(
 
 
 @add_arg_scope
-def model_variable(
-    name: str,
-    shape: Optional[Sequence[int]] = None,
-    dtype: torch.dtype = torch.float32,
-    initializer=None,
-    regularizer=None,
-    trainable: bool = True,
-    collections=None,
-    caching_device=None,
-    device=None,
-    partitioner=None,
-    custom_getter=None,
-    use_resource=None,
-    layout: str = "identity",
-) -> torch.Tensor:
+def model_variable(name: str, shape: Optional[Sequence[int]] = None, dtype: torch.dtype = torch.float32,
+                   initializer=None, regularizer=None, trainable: bool = True, collections=None, caching_device=None,
+                   device=None, partitioner=None, custom_getter=None, use_resource=None,
+                   layout: str = "identity") -> torch.Tensor:
     """Like :func:`variable`, and adds it to ``GLOBAL_VARIABLES`` and ``MODEL_VARIABLES``.
 
     Arg-scoped, as in TF-Slim; the bundled layers create all their variables with it.

@@ -22,7 +22,7 @@ def test_read_labels_file(tmp_path):
     path.write_text("0:daisy\n1:dandelion\n\n4:tulips: red\n")
     assert read_labels_file(path) == {0: "daisy", 1: "dandelion", 4: "tulips: red"}
     path.write_text("0:daisy\nroses\n")
-    with pytest.raises(ValueError, match=r"labels\.txt:2: expected 'index:name', got 'roses'"):
+    with pytest.raises(ValueError, match=r"labels\.txt: line 2 is not '<label>:<class name>': 'roses'"):
         read_labels_file(path)
 
 

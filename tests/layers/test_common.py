@@ -177,3 +177,20 @@ def test_in_place_activation_after_a_layout_view_needs_no_gradient_copies(data_f
     ref_out.square().mean().backward()
     for name, grad in grads.items():
         torch.testing.assert_close(grad, reference.variable(name).tensor.grad, msg=name)
+
+
+def test_activate_overwrites_only_an_unrecorded_tensor_nothing_else_holds():
+    x = torch.tensor([-1.0, 2.0])
+    with torch.no_grad():
+        fresh = x.clone()
+        assert common.activate(fresh, torch.relu).data_ptr() == fresh.data_ptr()  # in place
+        assert fresh.tolist() == [0.0, 2.0]
+        mine = x.clone()
+        held = [mine]                                                          # another holder: a copy
+        out = common.activate(mine, torch.relu)
+        assert held[0].tolist() == [-1.0, 2.0] and out.tolist() == [0.0, 2.0]
+    w = x.clone().requires_grad_()
+    recorded = w * 1.0
+    out = common.activate(recorded, torch.nn.functional.relu6)
+    assert out is not recorded and recorded.tolist() == [-1.0, 2.0]              # autograd records it
+    assert common.activate(x, None) is x

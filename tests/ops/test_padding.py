@@ -40,6 +40,16 @@ def test_conv_padding_splits_symmetric_and_explicit():
     assert pad.conv_padding((4, 5), (3, 3), (2, 2), (1, 1), "SAME") == ([1, 1, 0, 1], [0, 0])
 
 
+def test_conv_padding_takes_any_sequences_and_gives_fresh_lists():
+    """The split is cached on hashable arguments; callers still pass lists and get lists of their own."""
+    explicit, symmetric = pad.conv_padding([4, 5], [3, 3], [2, 2], [1, 1], "SAME")
+    explicit.append(99)
+    symmetric[0] = 99
+    assert pad.conv_padding(torch.Size([4, 5]), (3, 3), (2, 2), (1, 1), "SAME") == ([1, 1, 0, 1], [0, 0])
+    assert pad.conv_padding((6, 6), (3, 3), (1, 1), (1, 1), [[2, 0], [1, 1]]) == ([1, 1, 2, 0], [0, 0])
+    assert pad.conv_padding((6, 6), (3, 3), (1, 1), (1, 1), ((1, 1), (2, 2))) == (None, [1, 2])
+
+
 def test_normalize_padding():
     assert pad.normalize_padding("same") == "SAME" and pad.normalize_padding("VALID") == "VALID"
     with pytest.raises(ValueError, match="conv1: padding must be 'SAME' or 'VALID', got 'FULL'"):

@@ -23,23 +23,26 @@ def has_labels(dataset_dir: str, filename: str = LABELS_FILENAME) -> bool:
 
 
 def read_label_file(dataset_dir: str, filename: str = LABELS_FILENAME) -> Dict[int, str]:
-    """Reads ``labels.txt`` into ``{label: class name}``.
+    """Reads ``labels.txt`` into ``{label: class name}`` (the one reader of Slim's labels files).
+
+    One ``label:name`` line per class; the name is everything after the first colon. Blank lines
+    are skipped and line ends (``\\n`` or ``\\r\\n``) are not part of the name.
 
     Raises:
-      ValueError: naming the file and line when a non-empty line has no ``<int>:`` prefix.
-      OSError: if the file cannot be read.
+      ValueError: naming the file and line when a non-blank line has no ``<int>:`` prefix.
+      OSError: if the file cannot be read (FileNotFoundError for a missing one).
     """
     path = os.path.join(dataset_dir, filename)
-    with open(path, "r", encoding="utf-8") as handle:
-        lines = handle.read().split("\n")
     labels_to_names = {}
-    for number, line in enumerate(lines, 1):
-        if not line:
-            continue
-        index, colon, name = line.partition(":")
-        if not colon or not index.strip().lstrip("-").isdigit():
-            raise ValueError(f"{path}: line {number} is not '<label>:<class name>': {line!r}")
-        labels_to_names[int(index)] = name
+    with open(path, "r", encoding="utf-8") as handle:
+        for number, line in enumerate(handle, 1):
+            line = line.rstrip("\r\n")
+            if not line.strip():
+                continue
+            index, colon, name = line.partition(":")
+            if not colon or not index.strip().lstrip("-").isdigit():
+                raise ValueError(f"{path}: line {number} is not '<label>:<class name>': {line!r}")
+            labels_to_names[int(index)] = name
     return labels_to_names
 
 

@@ -12,29 +12,21 @@ import functools
 import os
 from typing import Dict, Optional
 
+from torchslim.datasets.dataset_utils import read_label_file
+
 __all__ = ["read_labels_file", "imagenet_labels", "output_labels"]
 
 _IMAGENET_FILE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "imagenet_labels.txt")
 
 
 def read_labels_file(path: "str | os.PathLike[str]") -> Dict[int, str]:
-    """Reads a Slim ``labels.txt``: one ``index:name`` line per class (``dataset_utils.read_label_file``).
+    """Reads a Slim ``labels.txt`` given by its path: :func:`torchslim.datasets.dataset_utils.read_label_file`.
 
     Raises:
       FileNotFoundError: for a missing file. ValueError: naming the file and line of a bad line.
     """
-    path = os.fspath(path)
-    labels: Dict[int, str] = {}
-    with open(path, encoding="utf-8") as handle:
-        for number, line in enumerate(handle, 1):
-            line = line.rstrip("\r\n")
-            if not line.strip():
-                continue
-            index, sep, name = line.partition(":")
-            if not sep or not index.strip().lstrip("-").isdigit():
-                raise ValueError(f"{path}:{number}: expected 'index:name', got {line!r}")
-            labels[int(index)] = name
-    return labels
+    directory, filename = os.path.split(os.fspath(path))
+    return read_label_file(directory, filename)
 
 
 @functools.lru_cache(maxsize=1)

@@ -14,8 +14,8 @@ import torch
 
 from torchslim import initializers, nn as tfnn, utils
 from torchslim.arg_scope import add_arg_scope
-from torchslim.layers.common import (check_rank, kernel_in_input_memory_format, normalize_and_activate, scope_label,
-                                     variable_collections)
+from torchslim.layers.common import (check_rank, kernel_in_input_memory_format, layer_biases, normalize_and_activate,
+                                     scope_label, variable_collections)
 from torchslim.ops import conv as conv_ops, padding as pad
 from torchslim.variables import model_variable
 from torchslim.scopes import variable_scope
@@ -54,6 +54,18 @@ def _conv_config(inputs, kernel_size, stride, padding, data_format, rate, conv_d
     rates = utils.n_positive_integers(nd, rate)
     _check_rate_stride(strides, rates, label)
     return channels_first, padding, kernel, strides, rates
+
+
+def _conv2d_config(inputs, kernel_size, stride, padding, data_format, label, what):
+    """``(label, channels_first, padding, kernel, strides)`` of a rank-4 layer (``'SAME'``/``'VALID'`` only), checked.
+
+    Raises:
+      ValueError: for a wrong rank, data format or padding, naming ``label``.
+    """
+    check_rank(inputs, (4,), label, what)
+    channels_first = pad.is_channels_first(data_format, label)
+    padding = pad.normalize_padding(padding, label)
+    return label, channels_first, padding, utils.two_element_tuple(kernel_size), utils.two_element_tuple(stride)
 
 
 @add_arg_scope
@@ -108,12 +120,8 @@ def convolution(inputs: torch.Tensor, num_outputs: int, kernel_size: IntOrList, 
             initializer=weights_initializer, regularizer=weights_regularizer, trainable=trainable,
             collections=variable_collections(variables_collections, "weights"), layout="conv")
         weights = kernel_in_input_memory_format(weights, channels_first)
-        biases = None
-        if normalizer_fn is None and biases_initializer is not None:
-            biases = model_variable(
-                "biases", shape=(num_outputs,), dtype=inputs.dtype, initializer=biases_initializer,
-                regularizer=biases_regularizer, trainable=trainable,
-                collections=variable_collections(variables_collections, "biases"))
+        biases = layer_biases(num_outputs, inputs.dtype, normalizer_fn, biases_initializer, biases_regularizer,
+                              trainable, variables_collections)
         y = conv_ops.conv(pad.to_channels_first(inputs, channels_first), weights, biases, strides, rates, padding)
         outputs = normalize_and_activate(pad.to_data_format(y, channels_first), normalizer_fn, normalizer_params,
                                          activation_fn)
@@ -176,12 +184,8 @@ def separable_convolution2d(inputs: torch.Tensor, num_outputs: Optional[int], ke
     Raises:
       ValueError: for a wrong rank, data format, padding, or stride and rate both above 1.
     """
-    label = scope_label(scope, "SeparableConv2d")
-    check_rank(inputs, (4,), label, "separable_conv2d")
-    channels_first = pad.is_channels_first(data_format, label)
-    padding = pad.normalize_padding(padding, label)
-    kernel = utils.two_element_tuple(kernel_size)
-    strides = utils.two_element_tuple(stride)
+    label, channels_first, padding, kernel, strides = _conv2d_config(
+        inputs, kernel_size, stride, padding, data_format, scope_label(scope, "SeparableConv2d"), "separable_conv2d")
     rates = utils.two_element_tuple(rate)
     _check_rate_stride(strides, rates, label)
     in_channels = inputs.shape[1] if channels_first else inputs.shape[-1]
@@ -198,13 +202,8 @@ def separable_convolution2d(inputs: torch.Tensor, num_outputs: Optional[int], ke
                 "pointwise_weights", shape=(1, 1, depth, int(num_outputs)), dtype=inputs.dtype,
                 initializer=pointwise_initializer, regularizer=weights_regularizer, trainable=trainable,
                 collections=variable_collections(variables_collections, "weights"), layout="conv")
-        biases = None
-        if normalizer_fn is None and biases_initializer is not None:
-            out_channels = int(num_outputs) if num_outputs is not None else depth
-            biases = model_variable(
-                "biases", shape=(out_channels,), dtype=inputs.dtype, initializer=biases_initializer,
-                regularizer=biases_regularizer, trainable=trainable,
-                collections=variable_collections(variables_collections, "biases"))
+        biases = layer_biases(depth if num_outputs is None else num_outputs, inputs.dtype, normalizer_fn,
+                              biases_initializer, biases_regularizer, trainable, variables_collections)
         x = pad.to_channels_first(inputs, channels_first)
         if pointwise is None:
             y = conv_ops.depthwise_conv2d(x, depthwise, biases, strides, rates, padding)
@@ -241,12 +240,8 @@ def convolution2d_transpose(inputs: torch.Tensor, num_outputs: int, kernel_size:
     Raises:
       ValueError: for a wrong rank, data format or padding.
     """
-    label = scope_label(scope, "Conv2d_transpose")
-    check_rank(inputs, (4,), label, "conv2d_transpose")
-    channels_first = pad.is_channels_first(data_format, label)
-    padding = pad.normalize_padding(padding, label)
-    kernel = utils.two_element_tuple(kernel_size)
-    strides = utils.two_element_tuple(stride)
+    _, channels_first, padding, kernel, strides = _conv2d_config(
+        inputs, kernel_size, stride, padding, data_format, scope_label(scope, "Conv2d_transpose"), "conv2d_transpose")
     in_channels = inputs.shape[1] if channels_first else inputs.shape[-1]
     with variable_scope(scope, "Conv2d_transpose", [inputs], reuse=reuse) as sc:
         weights = model_variable(
@@ -254,12 +249,8 @@ def convolution2d_transpose(inputs: torch.Tensor, num_outputs: int, kernel_size:
             initializer=weights_initializer, regularizer=weights_regularizer, trainable=trainable,
             collections=variable_collections(variables_collections, "weights"), layout="conv_transpose")
         weights = kernel_in_input_memory_format(weights, channels_first)
-        biases = None
-        if normalizer_fn is None and biases_initializer is not None:
-            biases = model_variable(
-                "biases", shape=(int(num_outputs),), dtype=inputs.dtype, initializer=biases_initializer,
-                regularizer=biases_regularizer, trainable=trainable,
-                collections=variable_collections(variables_collections, "biases"))
+        biases = layer_biases(num_outputs, inputs.dtype, normalizer_fn, biases_initializer, biases_regularizer,
+                              trainable, variables_collections)
         y = conv_ops.conv2d_transpose(pad.to_channels_first(inputs, channels_first), weights, biases, strides,
                                       padding)
         outputs = normalize_and_activate(pad.to_data_format(y, channels_first), normalizer_fn,

@@ -14,7 +14,7 @@ import torch.nn.functional as F
 
 from torchslim import initializers, nn as tfnn, utils
 from torchslim.arg_scope import add_arg_scope
-from torchslim.layers.common import (check_rank, normalize_and_activate, resolve_is_training, scope_label,
+from torchslim.layers.common import (check_rank, layer_biases, normalize_and_activate, resolve_is_training, scope_label,
                                      variable_collections)
 from torchslim.ops import core as core_ops
 from torchslim.variables import model_variable
@@ -59,12 +59,8 @@ def fully_connected(inputs: torch.Tensor, num_outputs: int, activation_fn: Optio
             "weights", shape=(in_units, num_outputs), dtype=inputs.dtype, initializer=weights_initializer,
             regularizer=weights_regularizer, trainable=trainable,
             collections=variable_collections(variables_collections, "weights"), layout="fc")
-        biases = None
-        if normalizer_fn is None and biases_initializer is not None:
-            biases = model_variable(
-                "biases", shape=(num_outputs,), dtype=inputs.dtype, initializer=biases_initializer,
-                regularizer=biases_regularizer, trainable=trainable,
-                collections=variable_collections(variables_collections, "biases"))
+        biases = layer_biases(num_outputs, inputs.dtype, normalizer_fn, biases_initializer, biases_regularizer,
+                              trainable, variables_collections)
         outputs = F.linear(inputs, weights, biases)
         outputs = normalize_and_activate(outputs, normalizer_fn, normalizer_params, activation_fn)
         return utils.collect_named_outputs(outputs_collections, sc.name, outputs)

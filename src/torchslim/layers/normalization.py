@@ -18,7 +18,7 @@ import torch
 
 from torchslim import initializers, utils
 from torchslim.arg_scope import add_arg_scope
-from torchslim.layers.common import check_rank, resolve_is_training, scope_label, variable_collections
+from torchslim.layers.common import activate, check_rank, resolve_is_training, scope_label, variable_collections
 from torchslim.ops import normalization as norm_ops
 from torchslim.queries import GraphKeys
 from torchslim.scopes import current_call, variable_scope
@@ -113,9 +113,7 @@ def batch_norm(inputs: torch.Tensor, decay: float = 0.999, center: bool = True, 
         else:
             y = norm_ops.batch_norm(x, params["moving_mean"], params["moving_variance"], params["gamma"],
                                     params["beta"], decay, epsilon, training, update, unbiased)
-        outputs = y.movedim(1, channel_axis) if channel_axis != 1 else y
-        if activation_fn is not None:
-            outputs = activation_fn(outputs)
+        outputs = activate(y.movedim(1, channel_axis) if channel_axis != 1 else y, activation_fn)
         return utils.collect_named_outputs(outputs_collections, sc.name, outputs)
 
 

@@ -27,17 +27,15 @@ alexnet_v2/fc8       num_classes         conv 1x1, linear, squeezed
 
 from __future__ import annotations
 
-from typing import Dict, Optional, Tuple, Union
+from typing import Optional, Tuple, Union
 
 import torch
 
 import torchslim as slim
-from torchslim.nets.conv_classifier import (Head, apply_layers, classifier_arg_scope, conv,
+from torchslim.nets.conv_classifier import (EndPoints, Head, apply_layers, classifier_arg_scope, conv,
                                              fully_convolutional_net, max_pool)
 
 __all__ = ["alexnet_v2", "alexnet_v2_arg_scope", "default_image_size"]
-
-EndPoints = Dict[str, torch.Tensor]
 
 default_image_size = 224
 

@@ -15,14 +15,14 @@ Tensors are NHWC.
 
 from __future__ import annotations
 
-from typing import Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, Iterable, List, Optional, Sequence, Tuple
 
 import torch
 
 import torchslim as slim
 
 __all__ = ["depth_fn", "conv_chain", "conv_pair_1x3_3x1", "reduced_kernel_size_for_small_input", "squeeze_spatial",
-           "logits_head"]
+           "logits_head", "run_stages", "batch_norm_params"]
 
 EndPoints = Dict[str, torch.Tensor]
 
@@ -153,3 +153,27 @@ def logits_head(net: torch.Tensor, end_points: EndPoints, num_classes: Optional[
     end_points["Logits"] = logits
     end_points["Predictions"] = prediction_fn(logits, scope="Predictions")
     return logits
+
+
+def run_stages(net: torch.Tensor, stages: Iterable[Tuple[str, Callable[[torch.Tensor], torch.Tensor]]],
+               final_endpoint: str) -> Tuple[torch.Tensor, EndPoints]:
+    """Applies the ``(end point name, layer)`` stages of a ``*_base`` in order, up to ``final_endpoint``.
+
+    Returns:
+      ``(net, end_points)``: the output of ``final_endpoint`` and every end point so far.
+
+    Raises:
+      AssertionError: when no stage is named ``final_endpoint`` (callers check the name first).
+    """
+    end_points: EndPoints = {}
+    for name, layer in stages:
+        net = end_points[name] = layer(net)
+        if name == final_endpoint:
+            return net, end_points
+    raise AssertionError(f"unreachable: final_endpoint {final_endpoint!r} was checked")
+
+
+def batch_norm_params(decay: float, epsilon: float, updates_collections, scale: bool) -> dict:
+    """The ``normalizer_params`` of the Inception arg scopes (TF's default ``fused``)."""
+    return {"decay": decay, "epsilon": epsilon, "updates_collections": updates_collections, "fused": None,
+            "scale": scale}

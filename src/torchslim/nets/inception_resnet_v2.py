@@ -10,13 +10,8 @@ Layout at 299x299 (``output_stride=16``, VALID stem):
 ==================  ===================  =========================================
 end point           output               what
 ==================  ===================  =========================================
-Conv2d_1a_3x3       149 x 149 x 32       conv 3x3/2
-Conv2d_2a_3x3       147 x 147 x 32       conv 3x3
-Conv2d_2b_3x3       147 x 147 x 64       conv 3x3 SAME
-MaxPool_3a_3x3      73 x 73 x 64         max-pool 3x3/2
-Conv2d_3b_1x1       73 x 73 x 80         conv 1x1
-Conv2d_4a_3x3       71 x 71 x 192        conv 3x3
-MaxPool_5a_3x3      35 x 35 x 192        max-pool 3x3/2
+Conv2d_1a_3x3 ..    35 x 35 x 192        Inception v3's stem (:mod:`torchslim.nets.inception_v3`): the
+MaxPool_5a_3x3                           same 7 end points, convolutions and sizes
 Mixed_5b            35 x 35 x 320        Inception-A: 96 | 48->64 | 64->96->96 | avg-pool->64
 Mixed_6a            17 x 17 x 1088       10 x block35 (scale 0.17), Reduction-A
 PreAuxLogits        17 x 17 x 1088       20 x block17 (scale 0.10)
@@ -41,7 +36,7 @@ from typing import Callable, Dict, List, Optional, Tuple, Union
 import torch
 
 import torchslim as slim
-from torchslim.nets import inception_resnet_utils as irb
+from torchslim.nets import inception_common, inception_resnet_utils as irb
 from torchslim.nets.inception_resnet_utils import CHANNEL_AXIS, Activation
 
 __all__ = ["block35", "block17", "block8", "inception_resnet_v2_base", "inception_resnet_v2",
@@ -196,16 +191,10 @@ def inception_resnet_v2_base(inputs: torch.Tensor, final_endpoint: str = "Conv2d
     """
     _check_base_args(final_endpoint, output_stride)
     padding = "SAME" if align_feature_maps else "VALID"
-    end_points: EndPoints = {}
     with slim.variable_scope(scope, "InceptionResnetV2", [inputs]):
         with slim.arg_scope([slim.conv2d, slim.max_pool2d, slim.avg_pool2d], stride=1, padding="SAME"):
-            net = inputs
-            for name, layer in _stages(padding, output_stride == 8, activation_fn):
-                net = layer(net)
-                end_points[name] = net
-                if name == final_endpoint:
-                    return net, end_points
-    raise AssertionError("unreachable: final_endpoint was checked")  # pragma: no cover
+            return inception_common.run_stages(inputs, _stages(padding, output_stride == 8, activation_fn),
+                                               final_endpoint)
 
 
 def _aux_logits(net: torch.Tensor, num_classes: int) -> torch.Tensor:
@@ -227,19 +216,13 @@ def inception_resnet_v2(inputs: torch.Tensor, num_classes: Optional[int] = 1001,
     Args:
       inputs: ``[N, H, W, 3]`` (299x299 by default; any size works when ``create_aux_logits`` is
         False, and from about 75x75 with it).
-      num_classes: number of classes; 0 or None omits the logits layers and returns the global pool.
-      is_training: BatchNorm and dropout mode: a bool, a 0-d bool tensor, or None to follow
-        ``model.train()`` / ``model.eval()``.
-      dropout_keep_prob: keep probability of the dropout before the logits.
-      reuse: share the variables of ``scope``.
-      scope: the variable scope.
-      create_aux_logits: add the ``AuxLogits`` head (only when ``num_classes`` is set).
+      num_classes, is_training, dropout_keep_prob, reuse, scope, create_aux_logits: as
+        :func:`torchslim.nets.inception_v4.inception_v4`.
       activation_fn: the activation of the residual blocks.
 
     Returns:
-      ``(logits, end_points)``: ``[N, num_classes]`` logits, or the ``[N, 1, 1, 1536]`` global pool
-      when ``num_classes`` is 0 or None; end points are the base's plus ``AuxLogits``,
-      ``global_pool``, ``PreLogitsFlatten``, ``Logits`` and ``Predictions`` (softmax).
+      As :func:`torchslim.nets.inception_v4.inception_v4`: the logits (or the ``[N, 1, 1, 1536]``
+      global pool) and the end points, the same names after the base's.
     """
     with slim.variable_scope(scope, "InceptionResnetV2", [inputs], reuse=reuse) as sc:
         with slim.arg_scope([slim.batch_norm, slim.dropout], is_training=is_training):
@@ -287,13 +270,8 @@ def inception_resnet_v2_arg_scope(weight_decay: float = 0.00004, batch_norm_deca
     with slim.arg_scope([slim.conv2d, slim.fully_connected],
                         weights_regularizer=slim.l2_regularizer(weight_decay),
                         biases_regularizer=slim.l2_regularizer(weight_decay)):
-        batch_norm_params = {
-            "decay": batch_norm_decay,
-            "epsilon": batch_norm_epsilon,
-            "updates_collections": batch_norm_updates_collections,
-            "fused": None,
-            "scale": batch_norm_scale,
-        }
+        normalizer_params = inception_common.batch_norm_params(batch_norm_decay, batch_norm_epsilon,
+                                                               batch_norm_updates_collections, batch_norm_scale)
         with slim.arg_scope([slim.conv2d], activation_fn=activation_fn, normalizer_fn=slim.batch_norm,
-                            normalizer_params=batch_norm_params) as sc:
+                            normalizer_params=normalizer_params) as sc:
             return sc

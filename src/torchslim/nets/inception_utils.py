@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Callable, Optional
 
 import torchslim as slim
+from torchslim.nets import inception_common
 
 __all__ = ["inception_arg_scope"]
 
@@ -39,15 +40,10 @@ def inception_arg_scope(weight_decay: float = 0.00004, use_batch_norm: bool = Tr
     Returns:
       An arg-scope dict; entering it replaces the active arg scope.
     """
-    batch_norm_params = {
-        "decay": batch_norm_decay,
-        "epsilon": batch_norm_epsilon,
-        "updates_collections": batch_norm_updates_collections,
-        "fused": None,
-        "scale": batch_norm_scale,
-    }
     normalizer_fn = slim.batch_norm if use_batch_norm else None
-    normalizer_params = batch_norm_params if use_batch_norm else {}
+    normalizer_params = (inception_common.batch_norm_params(batch_norm_decay, batch_norm_epsilon,
+                                                            batch_norm_updates_collections, batch_norm_scale)
+                         if use_batch_norm else {})
     with slim.arg_scope([slim.conv2d, slim.fully_connected], weights_regularizer=slim.l2_regularizer(weight_decay)):
         with slim.arg_scope([slim.conv2d], weights_initializer=slim.variance_scaling_initializer(),
                             activation_fn=activation_fn, normalizer_fn=normalizer_fn,

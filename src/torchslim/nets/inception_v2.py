@@ -209,17 +209,11 @@ def inception_v2_base(inputs: torch.Tensor, final_endpoint: str = "Mixed_5c", mi
     depth = inception_common.depth_fn(depth_multiplier, min_depth)
     _check_base_args(final_endpoint, data_format, use_separable_conv, include_root_block)
     axis = 3 if data_format == "NHWC" else 1
-    end_points: EndPoints = {}
     with slim.variable_scope(scope, "InceptionV2", [inputs]):
         with slim.arg_scope([slim.conv2d, slim.max_pool2d, slim.avg_pool2d], stride=1, padding="SAME",
                             data_format=data_format):
-            net = inputs
-            for name, layer in _stages(depth, use_separable_conv, include_root_block, axis):
-                net = layer(net)
-                end_points[name] = net
-                if name == final_endpoint:
-                    return net, end_points
-    raise AssertionError("unreachable: final_endpoint was checked")  # pragma: no cover
+            return inception_common.run_stages(inputs, _stages(depth, use_separable_conv, include_root_block, axis),
+                                               final_endpoint)
 
 
 def inception_v2(inputs: torch.Tensor, num_classes: Optional[int] = 1000, is_training: IsTraining = True,

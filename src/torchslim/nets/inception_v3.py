@@ -107,16 +107,29 @@ def _module_35(net: torch.Tensor, pool_depth: int, branch_1_scopes, depth: Depth
     return torch.cat([branch_0, branch_1, branch_2, branch_3], dim=3)
 
 
+def _reduction(net: torch.Tensor, towers) -> torch.Tensor:
+    """A grid reduction: conv towers ending in a 3x3/2 VALID conv, then a 3x3/2 VALID max-pool branch.
+
+    Args:
+      net: the block's input.
+      towers: per conv branch, the ``conv_chain`` rows before the strided conv and that conv's
+        ``(num_outputs, scope)``.
+    """
+    branches = []
+    for index, (chain, (num_outputs, scope)) in enumerate(towers):
+        with slim.variable_scope(f"Branch_{index}"):
+            tower = inception_common.conv_chain(net, chain)
+            branches.append(slim.conv2d(tower, num_outputs, [3, 3], stride=2, padding="VALID", scope=scope))
+    with slim.variable_scope(f"Branch_{len(towers)}"):
+        branches.append(slim.max_pool2d(net, [3, 3], stride=2, padding="VALID", scope="MaxPool_1a_3x3"))
+    return torch.cat(branches, dim=3)
+
+
 def _mixed_6a(net: torch.Tensor, depth: Depth) -> torch.Tensor:
     """Reduction to 17x17: 3x3/2 conv | 1x1->3x3->3x3/2 | 3x3/2 max-pool (VALID)."""
-    with slim.variable_scope("Branch_0"):
-        branch_0 = slim.conv2d(net, depth(384), [3, 3], stride=2, padding="VALID", scope="Conv2d_1a_1x1")
-    with slim.variable_scope("Branch_1"):
-        branch_1 = inception_common.conv_chain(net, [(depth(64), [1, 1], "Conv2d_0a_1x1"), (depth(96), [3, 3], "Conv2d_0b_3x3")])
-        branch_1 = slim.conv2d(branch_1, depth(96), [3, 3], stride=2, padding="VALID", scope="Conv2d_1a_1x1")
-    with slim.variable_scope("Branch_2"):
-        branch_2 = slim.max_pool2d(net, [3, 3], stride=2, padding="VALID", scope="MaxPool_1a_3x3")
-    return torch.cat([branch_0, branch_1, branch_2], dim=3)
+    return _reduction(net, [([], (depth(384), "Conv2d_1a_1x1")),
+                            ([(depth(64), [1, 1], "Conv2d_0a_1x1"), (depth(96), [3, 3], "Conv2d_0b_3x3")],
+                             (depth(96), "Conv2d_1a_1x1"))])
 
 
 def _module_17(net: torch.Tensor, width: int, depth: Depth) -> torch.Tensor:
@@ -139,16 +152,9 @@ def _module_17(net: torch.Tensor, width: int, depth: Depth) -> torch.Tensor:
 
 def _mixed_7a(net: torch.Tensor, depth: Depth) -> torch.Tensor:
     """Reduction to 8x8: 1x1->3x3/2 | 1x1->1x7->7x1->3x3/2 | 3x3/2 max-pool (VALID)."""
-    with slim.variable_scope("Branch_0"):
-        branch_0 = slim.conv2d(net, depth(192), [1, 1], scope="Conv2d_0a_1x1")
-        branch_0 = slim.conv2d(branch_0, depth(320), [3, 3], stride=2, padding="VALID", scope="Conv2d_1a_3x3")
-    with slim.variable_scope("Branch_1"):
-        branch_1 = inception_common.conv_chain(net, [(depth(192), [1, 1], "Conv2d_0a_1x1"), (depth(192), [1, 7], "Conv2d_0b_1x7"),
-                                     (depth(192), [7, 1], "Conv2d_0c_7x1")])
-        branch_1 = slim.conv2d(branch_1, depth(192), [3, 3], stride=2, padding="VALID", scope="Conv2d_1a_3x3")
-    with slim.variable_scope("Branch_2"):
-        branch_2 = slim.max_pool2d(net, [3, 3], stride=2, padding="VALID", scope="MaxPool_1a_3x3")
-    return torch.cat([branch_0, branch_1, branch_2], dim=3)
+    return _reduction(net, [([(depth(192), [1, 1], "Conv2d_0a_1x1")], (depth(320), "Conv2d_1a_3x3")),
+                            ([(depth(192), [1, 1], "Conv2d_0a_1x1"), (depth(192), [1, 7], "Conv2d_0b_1x7"),
+                              (depth(192), [7, 1], "Conv2d_0c_7x1")], (depth(192), "Conv2d_1a_3x3"))])
 
 
 def _module_8(net: torch.Tensor, branch_1_3x1_scope: str, depth: Depth) -> torch.Tensor:
@@ -251,14 +257,8 @@ def inception_v3(inputs: torch.Tensor, num_classes: Optional[int] = 1000, is_tra
     Args:
       inputs: ``[N, H, W, 3]`` (299x299 by default; at least 75x75, and larger with the
         auxiliary head, whose 5x5/3 pool needs ``Mixed_6e`` to be at least 5x5).
-      num_classes: number of classes; 0 or None omits the logits layers and returns the pooled
-        features (before dropout).
-      is_training: BatchNorm and dropout mode: a bool, a 0-d bool tensor, or None to follow
-        ``model.train()`` / ``model.eval()``.
-      dropout_keep_prob: keep probability of the dropout before the logits.
-      min_depth: the smallest width of any convolution.
-      depth_multiplier: multiplies every convolution's width; > 0.
-      prediction_fn: maps the logits to ``end_points['Predictions']``.
+      num_classes, is_training, dropout_keep_prob, min_depth, depth_multiplier, prediction_fn: as
+        :func:`torchslim.nets.inception_v2.inception_v2` (0 or None classes: no logits layers).
       spatial_squeeze: logits ``[N, num_classes]`` (else ``[N, 1, 1, num_classes]``); also the
         auxiliary logits.
       reuse: share the variables of ``scope``.

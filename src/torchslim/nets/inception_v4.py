@@ -270,16 +270,9 @@ def inception_v4_base(inputs: torch.Tensor, final_endpoint: str = "Mixed_7d",
     """
     if final_endpoint not in BASE_END_POINTS:
         raise ValueError(f"Unknown final endpoint {final_endpoint}; expected one of {list(BASE_END_POINTS)}")
-    end_points: EndPoints = {}
     with slim.variable_scope(scope, "InceptionV4", [inputs]):
         with slim.arg_scope([slim.conv2d, slim.max_pool2d, slim.avg_pool2d], stride=1, padding="SAME"):
-            net = inputs
-            for name, layer in _stages():
-                net = layer(net)
-                end_points[name] = net
-                if name == final_endpoint:
-                    return net, end_points
-    raise AssertionError("unreachable: final_endpoint was checked")  # pragma: no cover
+            return inception_common.run_stages(inputs, _stages(), final_endpoint)
 
 
 def _aux_logits(net: torch.Tensor, num_classes: int) -> torch.Tensor:

@@ -26,17 +26,15 @@ overfeat/fc8       num_classes         conv 1x1, linear, squeezed
 
 from __future__ import annotations
 
-from typing import Dict, Optional, Tuple, Union
+from typing import Optional, Tuple, Union
 
 import torch
 
 import torchslim as slim
-from torchslim.nets.conv_classifier import (Head, apply_layers, classifier_arg_scope, conv,
+from torchslim.nets.conv_classifier import (EndPoints, Head, apply_layers, classifier_arg_scope, conv,
                                              fully_convolutional_net, max_pool)
 
 __all__ = ["overfeat", "overfeat_arg_scope", "default_image_size"]
-
-EndPoints = Dict[str, torch.Tensor]
 
 default_image_size = 231
 
@@ -62,19 +60,8 @@ def overfeat(inputs: torch.Tensor, num_classes: Optional[int] = 1000,
     """Builds OverFeat.
 
     To classify, use 231x231 inputs; for a map of predictions on larger inputs, set
-    ``spatial_squeeze=False``.
-
-    Args:
-      inputs: ``[N, H, W, 3]``.
-      num_classes: number of classes; 0 or None returns the ``fc7`` features (or ``global_pool``).
-      is_training: dropout mode (a bool, a 0-d bool tensor, or None to follow ``model.train()``).
-      dropout_keep_prob: keep probability of ``dropout6`` / ``dropout7``.
-      spatial_squeeze: squeeze the logits to ``[N, num_classes]``.
-      scope: the variable scope.
-      global_pool: average ``fc7`` to 1x1 (any input size) before the logits (not in the paper).
-
-    Returns:
-      ``(net, end_points)``: the logits, or the features when ``num_classes`` is 0 or None.
+    ``spatial_squeeze=False``. Arguments and result as :func:`torchslim.nets.alexnet.alexnet_v2`
+    (the same head; ``global_pool`` is not in the paper).
     """
     return fully_convolutional_net(inputs, lambda net: apply_layers(net, FEATURES), HEAD, num_classes, is_training,
                                    dropout_keep_prob, spatial_squeeze, global_pool, scope, "overfeat")
@@ -84,12 +71,6 @@ overfeat.default_image_size = default_image_size
 
 
 def overfeat_arg_scope(weight_decay: float = 0.0005) -> dict:
-    """TF-Slim's OverFeat arg scope: ReLU, zero biases, L2 decay, SAME convs, VALID max-pools.
-
-    Args:
-      weight_decay: the L2 coefficient of the weights.
-
-    Returns:
-      An arg-scope dict.
-    """
+    """TF-Slim's OverFeat arg scope: ReLU, zero biases, L2 decay (``weight_decay``), SAME convs, VALID
+    max-pools; an arg-scope dict."""
     return classifier_arg_scope(weight_decay, slim.initializers.zeros_initializer(), max_pool_padding="VALID")

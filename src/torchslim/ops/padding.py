@@ -10,6 +10,7 @@ which PyTorch treats as ``channels_last`` memory: :func:`to_channels_first` and
 
 from __future__ import annotations
 
+import functools
 from typing import List, Optional, Sequence, Tuple
 
 import torch
@@ -111,6 +112,9 @@ def conv_padding(
 ) -> Tuple[Optional[List[int]], List[int]]:
     """Splits TF padding into PyTorch's symmetric ``padding`` argument plus an explicit pad.
 
+    Every convolution and pooling call asks, with the same few argument sets, so the split is
+    computed once per set (:func:`_split_padding`, a cache of a pure function of hashable values).
+
     Args:
       spatial: input spatial sizes (channels-first order of dims, e.g. ``(H, W)``).
       kernel, stride, rate: per-dimension values.
@@ -122,18 +126,25 @@ def conv_padding(
       when the padding is symmetric (then it goes to the kernel, no padded copy of the input);
       ``symmetric`` is the per-dimension padding for the kernel call.
     """
+    pairs = padding if isinstance(padding, str) else tuple(map(tuple, padding))
+    explicit, symmetric = _split_padding(tuple(spatial), tuple(kernel), tuple(stride), tuple(rate), pairs)
+    return (None if explicit is None else list(explicit)), list(symmetric)
+
+
+@functools.lru_cache(maxsize=4096)
+def _split_padding(spatial: Tuple[int, ...], kernel: Tuple[int, ...], stride: Tuple[int, ...],
+                   rate: Tuple[int, ...], padding) -> Tuple[Optional[Tuple[int, ...]], Tuple[int, ...]]:
+    """:func:`conv_padding` on hashable arguments, as tuples."""
     if padding == "VALID":
-        return None, [0] * len(spatial)
+        return None, (0,) * len(spatial)
     if padding == "SAME":
         pairs = [same_padding(n, k, s, r) for n, k, s, r in zip(spatial, kernel, stride, rate)]
     else:
         pairs = padding
     if all(before == after for before, after in pairs):
-        return None, [before for before, _ in pairs]
-    explicit: List[int] = []
-    for before, after in reversed(pairs):
-        explicit += [before, after]
-    return explicit, [0] * len(spatial)
+        return None, tuple(before for before, _ in pairs)
+    explicit = tuple(amount for before, after in reversed(pairs) for amount in (before, after))
+    return explicit, (0,) * len(spatial)
 
 
 def is_channels_first(data_format: Optional[str], scope: str = "") -> bool:
