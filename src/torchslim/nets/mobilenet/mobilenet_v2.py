@@ -87,18 +87,18 @@ V2_DEF: Dict[str, Any] = dict(
 )
 
 
-# V2_DEF with group norm in place of batch norm (upstream's mobilenet_base_group_norm uses it).
-V2_DEF_GROUP_NORM: Dict[str, Any] = dict(
-    defaults={
-        (slim.conv2d, slim.fully_connected, slim.separable_conv2d): {
-            "normalizer_fn": slim.group_norm, "activation_fn": slim.nn.relu6},
-        (ops.expanded_conv,): {
-            "expansion_size": expand_input(6), "split_expansion": 1, "normalizer_fn": slim.group_norm,
-            "residual": True},
-        (slim.conv2d, slim.separable_conv2d): {"padding": "SAME"},
-    },
-    spec=copy.deepcopy(V2_DEF["spec"]),
-)
+def _with_group_norm(conv_defs: Dict[str, Any]) -> Dict[str, Any]:
+    """A copy of ``conv_defs`` with ``group_norm`` wherever it has ``batch_norm``, and no batch-norm entry."""
+    defaults = {}
+    for ops_, params in conv_defs["defaults"].items():
+        if ops_ != (slim.batch_norm,):
+            defaults[ops_] = {key: slim.group_norm if value is slim.batch_norm else value
+                              for key, value in params.items()}
+    return dict(defaults=defaults, spec=copy.deepcopy(conv_defs["spec"]))
+
+
+V2_DEF_GROUP_NORM: Dict[str, Any] = _with_group_norm(V2_DEF)
+"""V2_DEF with group norm in place of batch norm (upstream's ``mobilenet_base_group_norm`` uses it)."""
 
 
 @slim.add_arg_scope
