@@ -62,6 +62,7 @@ def check_net(name: str, image_size: int, directory: str) -> list:
     """Rows ``{net, format, export_s, mb, error, ok}`` for ``name``'s two formats."""
     from torchslim.export import export_model, load_exported
     from torchslim.export.nets import build_net, default_image_size
+    from torchslim.nets import nets_factory
 
     size = image_size or default_image_size(name)
     classes = 128 if name == "inception_resnet_v1" else 1001
@@ -69,7 +70,8 @@ def check_net(name: str, image_size: int, directory: str) -> list:
     randomize_moving_statistics(model)
     rows = []
     rng = np.random.default_rng(0)
-    inputs = {batch: rng.uniform(-1, 1, (batch, size, size, 3)).astype(np.float32) for batch in (1, 2)}
+    inputs = {batch: rng.uniform(-1, 1, nets_factory.default_input_shape(name, batch, size)).astype(np.float32)
+              for batch in (1, 2)}
     for fmt in ("onnx", "pt2"):
         path = os.path.join(directory, f"{name}.{fmt}")
         row = {"net": name, "format": fmt, "image_size": size}

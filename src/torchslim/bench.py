@@ -173,9 +173,13 @@ class PeakMemory:
 
 def random_batch(model: torch.nn.Module, batch_size: int, image_size: int = 0, device: Any = "cpu",
                  channels: int = 3) -> torch.Tensor:
-    """A uniform random NHWC batch for ``model`` (``image_size`` 0: the model's ``default_image_size``)."""
+    """A uniform random NHWC batch for ``model`` (``image_size`` 0: the model's ``default_image_size``).
+
+    A video net's model (with ``default_num_frames``: I3D, S3D-G) gets ``[N, frames, H, W, C]`` clips.
+    """
     size = image_size or getattr(model, "default_image_size", 224)
-    return torch.rand(batch_size, size, size, channels, device=device)
+    frames = getattr(model, "default_num_frames", None)
+    return torch.rand([batch_size] + ([frames] if frames else []) + [size, size, channels], device=device)
 
 
 def _first_tensor(outputs: Any) -> torch.Tensor:

@@ -33,12 +33,12 @@ def describe(name: str, num_classes: int = 1000, image_size: int = 0, batch_size
     model = nets_factory.create(name, num_classes=num_classes if num_classes > 0 else None)
     model.eval()
     with torch.no_grad():
-        outputs = model(torch.zeros(batch_size, size, size, 3))
+        outputs = model(torch.zeros(nets_factory.default_input_shape(name, batch_size, size)))
     end_points = outputs[1] if isinstance(outputs, tuple) and len(outputs) == 2 and isinstance(outputs[1], dict) else {}
     variables = [[v.name, list(v.tf_shape), v.trainable] for v in model.tf_variables().values()]
     return {
         "network": name,
-        "input_shape": [batch_size, size, size, 3],
+        "input_shape": nets_factory.default_input_shape(name, batch_size, size),
         "variables": variables,
         "end_points": [[key, list(value.shape)] for key, value in end_points.items() if torch.is_tensor(value)],
         "trainable_parameters": sum(math.prod(shape) for _, shape, trainable in variables if trainable),

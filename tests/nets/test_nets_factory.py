@@ -233,3 +233,25 @@ def test_mobilenet_v1_widths_in_the_factory():
     logits, end_points = slim.Model(fn)(torch.empty(1, 224, 224, 3, device="meta"))
     assert end_points["Conv2d_13_pointwise"].shape[3] == 256 and tuple(logits.shape) == (1, 5)
     assert preprocessing_factory.preprocessing_fn_map["mobilenet_v1"] is inception_preprocessing
+
+
+def test_default_input_shape_of_image_and_video_nets():
+    assert nets_factory.default_input_shape("resnet_v2_50", 2) == [2, 224, 224, 3]
+    assert nets_factory.default_input_shape("inception_v3", 1, 0, 1) == [1, 299, 299, 1]
+    assert nets_factory.default_input_shape("i3d", 2) == [2, 64, 224, 224, 3]
+    assert nets_factory.default_input_shape("s3dg", 1, 32) == [1, 64, 32, 32, 3]
+    with pytest.raises(ValueError, match="unknown"):
+        nets_factory.default_input_shape("no_such_net")
+
+
+def test_build_model_and_random_batch_give_a_video_net_clips():
+    from torchslim import bench
+
+    model = nets_factory.build_model("s3dg", num_classes=5, image_size=32)
+    assert model.default_num_frames == 64
+    clip = bench.random_batch(model, batch_size=2, image_size=32)
+    assert clip.shape == (2, 64, 32, 32, 3)
+    model.eval()
+    with torch.no_grad():
+        logits, _ = model(clip)
+    assert logits.shape == (2, 5)

@@ -136,9 +136,12 @@ def _device_of(model: Model) -> torch.device:
     return torch.device("cpu")
 
 
-def _input_shape(image_size: Union[int, Sequence[int]], batch_size: Optional[int], channels: int) -> List:
+def _input_shape(model: Model, image_size: Union[int, Sequence[int]], batch_size: Optional[int],
+                 channels: int) -> List:
+    """``[batch, H, W, C]``, or ``[batch, frames, H, W, C]`` for a video net's model (``default_num_frames``)."""
     height, width = (image_size, image_size) if isinstance(image_size, int) else tuple(image_size)
-    return [batch_size, int(height), int(width), int(channels)]
+    frames = getattr(model, "default_num_frames", None)
+    return [batch_size] + ([int(frames)] if frames else []) + [int(height), int(width), int(channels)]
 
 
 def exported_program(model: Model, image_size: Union[int, Sequence[int]], batch_size: Optional[int] = None,
@@ -167,7 +170,7 @@ def exported_program(model: Model, image_size: Union[int, Sequence[int]], batch_
     if not isinstance(model, Model):
         raise TypeError(f"export needs a slim.Model, got {type(model).__name__}")
     name = _model_name(model, model_name)
-    shape = _input_shape(image_size, batch_size, channels)
+    shape = _input_shape(model, image_size, batch_size, channels)
     # A dynamic batch is traced at batch 2: batch 1 would be specialised as a constant.
     example = torch.zeros([batch_size or 2] + shape[1:], dtype=torch.float32, device=_device_of(model))
     was_training = model.training

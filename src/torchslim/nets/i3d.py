@@ -92,3 +92,4 @@ def i3d(inputs: torch.Tensor, num_classes: int = 1000, dropout_keep_prob: float 
 
 
 i3d.default_image_size = default_image_size
+i3d.default_num_frames = 64  # torchslim: the clip length upstream's tests and the zoo use (input [N, 64, 224, 224, 3])

@@ -205,6 +205,28 @@ def default_image_size(name: str) -> int:
     return getattr(_lookup(name)[0], "default_image_size", 224)
 
 
+def default_input_shape(name: str, batch_size: int = 1, image_size: int = 0, channels: int = 3) -> List[int]:
+    """The NHWC input shape of net ``name``: ``[batch, size, size, channels]``, or for a video net
+    (one whose function has ``default_num_frames``: I3D, S3D-G) ``[batch, frames, size, size, channels]``.
+
+    Args:
+      name: a network name (see :func:`list_networks`).
+      batch_size: the batch dimension.
+      image_size: height and width (0: :func:`default_image_size`).
+      channels: input channels.
+
+    Returns:
+      The shape, as a list.
+
+    Raises:
+      ValueError: ``'Name of network unknown <name>'``.
+    """
+    func = _lookup(name)[0]
+    size = image_size or getattr(func, "default_image_size", 224)
+    frames = getattr(func, "default_num_frames", None)
+    return [batch_size] + ([frames] if frames else []) + [size, size, channels]
+
+
 def get_network_fn(name: str, num_classes: Optional[int], weight_decay: float = 0.0,
                    is_training=False) -> Callable:
     """Returns ``network_fn`` such that ``logits, end_points = network_fn(images, **kwargs)``.
@@ -267,8 +289,9 @@ def create(name: str, num_classes: Optional[int] = None, weight_decay: float = 0
     func, arg_scope_fn = _lookup(name)
     with arg_scope(arg_scope_fn(weight_decay=weight_decay)):
         model = Model(func, num_classes=num_classes, is_training=is_training, **kwargs)
-    if hasattr(func, "default_image_size"):
-        model.default_image_size = func.default_image_size
+    for attr in ("default_image_size", "default_num_frames"):
+        if hasattr(func, attr):
+            setattr(model, attr, getattr(func, attr))
     return model
 
 
@@ -276,7 +299,8 @@ def build_model(name: str, num_classes: Optional[int] = None, weight_decay: floa
                 channels: int = 3, device: Any = "cpu", **kwargs: Any) -> Model:
     """:func:`create`, built (variables made) and moved to ``device``: ready to train, evaluate or time.
 
-    The variables are made by one call in eval mode on a zero batch of one image, so building
+    The variables are made by one call in eval mode on a zero batch of one image (one clip for a
+    video net, :func:`default_input_shape`), so building
     leaves the moving statistics at their initial values; the model's mode is restored after. On
     CUDA, 4-D weights are made ``channels_last``, so that cuDNN's NHWC kernels take them without a
     copy per call.
@@ -297,8 +321,7 @@ def build_model(name: str, num_classes: Optional[int] = None, weight_decay: floa
       ValueError: ``'Name of network unknown <name>'``.
     """
     model = create(name, num_classes=num_classes or None, weight_decay=weight_decay, **kwargs)
-    size = image_size or getattr(model, "default_image_size", 224)
-    model.eval().build(torch.zeros(1, size, size, channels))
+    model.eval().build(torch.zeros(default_input_shape(name, 1, image_size, channels)))
     model.train()
     device = torch.device(device)
     return model.to(device, memory_format=torch.channels_last) if device.type == "cuda" else model.to(device)

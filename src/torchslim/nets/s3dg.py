@@ -297,3 +297,4 @@ def s3dg(inputs: torch.Tensor, num_classes: int = 1000, first_temporal_kernel_si
 
 
 s3dg.default_image_size = default_image_size
+s3dg.default_num_frames = 64  # torchslim: the clip length upstream's tests and the zoo use (input [N, 64, 224, 224, 3])
