@@ -17,15 +17,13 @@ flushes a truncated file when it is closed).
 
 from __future__ import annotations
 
-import os
-import shutil
-import tempfile
 import tracemalloc
 from pathlib import Path
 
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
+from fuzz_scratch import scratch_folder
 from time_limits import time_limit
 
 from torchslim.checkpoint import CheckpointError, load
@@ -167,12 +165,7 @@ class _Files:
 @pytest.fixture(scope="module")
 def scratch(tmp_path_factory):
     """Where the mutated files go: memory-backed /dev/shm where there is one (thousands of writes)."""
-    if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK):
-        root = Path(tempfile.mkdtemp(prefix="torchslim_fuzz_", dir="/dev/shm"))
-        yield root
-        shutil.rmtree(root, ignore_errors=True)
-    else:
-        yield tmp_path_factory.mktemp("fuzz")
+    yield from scratch_folder(tmp_path_factory, "torchslim_fuzz_")
 
 
 @pytest.fixture(scope="module")

@@ -16,14 +16,13 @@ protobuf and image decoders.
 from __future__ import annotations
 
 import os
-import shutil
-import tempfile
 import struct
 from pathlib import Path
 
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
+from fuzz_scratch import scratch_folder
 from time_limits import time_limit
 
 import torchslim.datasets.reader as reader_module
@@ -45,12 +44,7 @@ BASES = {
 @pytest.fixture(scope="module")
 def scratch(tmp_path_factory):
     """Where mutated files go: memory-backed /dev/shm where there is one (thousands of writes)."""
-    if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK):
-        root = Path(tempfile.mkdtemp(prefix="torchslim_data_fuzz_", dir="/dev/shm"))
-        yield root
-        shutil.rmtree(root, ignore_errors=True)
-    else:
-        yield tmp_path_factory.mktemp("fuzz")
+    yield from scratch_folder(tmp_path_factory, "torchslim_data_fuzz_")
 
 
 def put(path: Path, data: bytes) -> None:
